@@ -60,8 +60,11 @@ build/test/test_engine: $(TEST_SRC) $(SAN_OBJ) tests/c/test_util.h | build/test
 	$(CC) $(WARN) -Wno-missing-prototypes -O1 -g $(SANFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) \
 	    -o $@ $(TEST_SRC) $(SAN_OBJ) $(LIBS) -lcriterion
 
-samples/leads.csv:
-	@true
+# The sample data generator (deterministic: same seed, same bytes).
+build/gen_samples: samples/gen_samples.c | build
+	$(CC) $(WARN) -O2 -o $@ $< -lm
+samples: build/gen_samples
+	build/gen_samples --out samples
 
 run: deps
 	$(MAKE) funnel-lua
