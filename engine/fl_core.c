@@ -25,9 +25,9 @@ fl_status fl_seterr(fl_error *err, fl_status code, const char *fmt, ...)
  * Sizes are tracked with malloc_usable_size (glibc) so that no header is added
  * to each block; the count is a plain global because the engine runs on one
  * thread per run (worker threads, where used, allocate before they start). */
-static long alloc_count;     /* allocations since the last fl_alloc_fail_after */
-static long alloc_fail_at;   /* 0 = off */
-static size_t alloc_limit;   /* 0 = none */
+static long alloc_count;   /* allocations since the last fl_alloc_fail_after */
+static long alloc_fail_at; /* 0 = off */
+static size_t alloc_limit; /* 0 = none */
 static size_t alloc_in_use;
 
 static int alloc_should_fail(size_t n)
@@ -48,8 +48,14 @@ long fl_alloc_fail_after(long k)
     return made;
 }
 
-void fl_alloc_set_limit(size_t bytes) { alloc_limit = bytes; }
-size_t fl_alloc_bytes(void) { return alloc_in_use; }
+void fl_alloc_set_limit(size_t bytes)
+{
+    alloc_limit = bytes;
+}
+size_t fl_alloc_bytes(void)
+{
+    return alloc_in_use;
+}
 
 void *fl_malloc(size_t n)
 {
@@ -112,7 +118,8 @@ char *fl_strdup(const char *s)
     return d;
 }
 
-/* ---- types ---------------------------------------------------------------- */
+/* ---- types ----------------------------------------------------------------
+ */
 static const char *const type_names[FL_NTYPES] = {
     "bool", "int", "float", "date", "timestamp", "string",
 };
@@ -136,12 +143,19 @@ int fl_type_parse(const char *name, fl_type *t)
 size_t fl_type_width(fl_type t)
 {
     switch (t) {
-    case FL_BOOL: return 1;
-    case FL_INT: return 8;
-    case FL_FLOAT: return 8;
-    case FL_DATE: return 4;
-    case FL_TIMESTAMP: return 8;
-    case FL_STRING: return 4;
-    default: return 0;
+    case FL_BOOL:
+        return 1;
+    case FL_INT:
+        return 8;
+    case FL_FLOAT:
+        return 8;
+    case FL_DATE:
+        return 4;
+    case FL_TIMESTAMP:
+        return 8;
+    case FL_STRING:
+        return 4;
+    default:
+        return 0;
     }
 }

@@ -7,6 +7,7 @@
 #define TEST_UTIL_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fl_column.h"
