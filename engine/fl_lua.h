@@ -1,0 +1,66 @@
+/*
+ * fl_lua.h -- the Lua binding: the `funnel` module (lua-api.md).
+ *
+ * Layer: the only engine files that call Lua are fl_lua*.c and fl_main.c.
+ * The binding is thin: it checks arguments, owns engine objects through
+ * userdata (created empty, then filled, so that a Lua error never leaks
+ * them), and turns engine errors into Lua errors carrying the script line.
+ * No data work happens here.
+ */
+#ifndef FL_LUA_H
+#define FL_LUA_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+
+#include "fl_expr.h"
+#include "fl_format.h"
+
+/* Settings of one run, owned by fl_main.c, read by the binding. */
+typedef struct fl_run {
+    const char *data_dir;    /* where relative CSV paths are read ("." default) */
+    fl_format format;        /* what t:print() writes */
+    const char *format_name; /* "table", "csv", "json", "md", "html" */
+    FILE *out;               /* where t:print() and funnel.write go */
+    int exit_code;           /* raised by funnel.exit_code(n) */
+    int check;               /* --check was given */
+    int trust;               /* --trust was given: no sandbox */
+    int progress;            /* show loading progress on stderr */
+} fl_run;
+
+/* Opens the funnel module into L: sets the global `funnel` and
+ * package.loaded.funnel. run must outlive L. */
+void fl_lua_open(lua_State *L, fl_run *run);
+
+/* ---- shared between fl_lua*.c ------------------------------------------ */
+#define FL_VERSION "0.1.0"
+
+#define FL_TABLE_MT "funnel.Table"
+#define FL_COLUMN_MT "funnel.Column"
+#define FL_EXPR_MT "funnel.Expr"
+#define FL_AGG_MT "funnel.Aggregate"
+#define FL_GROUPING_MT "funnel.Grouping"
+
+fl_run *fl_lua_run(lua_State *L);
+/* Raises a Lua error with the script location and the engine message. */
+int fl_lua_fail(lua_State *L, const fl_error *err);
+
+/* Pushes a new empty Table userdata and returns its slot, to be filled by
+ * an engine call writing through an `out` parameter. */
+fl_table **fl_lua_newtable(lua_State *L);
+fl_table *fl_lua_checktable(lua_State *L, int idx);
+/* Pushes a Column userdata owning one reference to c (taken). */
+void fl_lua_pushcolumn(lua_State *L, fl_column *c);
+
+/* Converts the value at idx to an expression and pushes an Expr userdata
+ * owning it; returns the (borrowed) expression. With names = 1 a string is a
+ * column name, otherwise a string literal. */
+fl_expr *fl_lua_toexpr(lua_State *L, int idx, int names);
+/* Pushes value v (nil for null, dates and timestamps as ISO texts). */
+void fl_lua_pushvalue(lua_State *L, const fl_value *v);
+
+void fl_lua_open_table(lua_State *L);  /* metatables of Table, Column, Grouping */
+void fl_lua_open_stats(lua_State *L);  /* pushes the funnel.stats table */
+
+#endif

@@ -1,0 +1,555 @@
+/*
+ * fl_main.c -- the funnel-lua command: options, the Lua state (sandboxed
+ * unless --trust), `require` over the script's folder, --lib folders,
+ * FUNNEL_LUA_PATH and the embedded stdlib, running the script, error
+ * reporting and exit statuses.
+ *
+ * Exit statuses: 0 success, 1 script or data error, 2 usage error,
+ * 3 an OKR key result off track under --check (set by the stdlib through
+ * funnel.exit_code).
+ */
+#include <errno.h>
+#include <lualib.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fl_lua.h"
+#include "fl_stdlib.h"
+
+static const char USAGE[] =
+    "usage: funnel-lua [OPTIONS] SCRIPT [ARGS...]\n"
+    "       funnel-lua [OPTIONS] -e 'CODE'\n"
+    "\n"
+    "Runs a Lua script over CRM and marketing exports (CSV files) loaded as\n"
+    "typed columns. The script sees the global `funnel` (see README.md, \"Lua\n"
+    "API\"), its arguments in `arg` (arg[0] is the script), and --param "
+    "values\n"
+    "in `funnel.params`.\n"
+    "\n"
+    "Options (anywhere on the line; `--` ends them):\n"
+    "  --data DIR         folder of the CSV files: relative paths in\n"
+    "                     funnel.read_csv and funnel.data.NAME (NAME.csv) are\n"
+    "                     read there (default: the current folder)\n"
+    "  --param KEY=VALUE  a value for funnel.params.KEY (a string); "
+    "repeatable\n"
+    "  --format FORMAT    what t:print() and reports write: table (default),\n"
+    "                     csv, json, md\n"
+    "  --out FILE         write the output to FILE instead of standard "
+    "output;\n"
+    "                     FILE appears only when the run succeeds\n"
+    "  --check            exit with status 3 when an OKR key result is off\n"
+    "                     track (for CI jobs and cron alerts)\n"
+    "  --lib DIR          also look for required libraries in DIR; repeatable\n"
+    "  --trust            lift the sandbox (see below) for a script you trust\n"
+    "  -e CODE            run CODE instead of a script file\n"
+    "  -h, --help         this text\n"
+    "  -V, --version      the version\n"
+    "\n"
+    "Libraries: require \"team.kpis\" looks for team/kpis.lua (or\n"
+    "team/kpis/init.lua) in the script's folder, each --lib DIR, each folder "
+    "in\n"
+    "FUNNEL_LUA_PATH (colon-separated), then the built-in standard library\n"
+    "(funnel.kpi, funnel.okr, funnel.experiment, funnel.report).\n"
+    "\n"
+    "Sandbox: unless --trust is given, a script has no io, no debug, no\n"
+    "package.loadlib, and from os only time, date and clock; dofile and\n"
+    "loadfile are gone and load accepts only source text, never bytecode;\n"
+    "require loads only Lua source from the folders above. Data comes in only\n"
+    "through funnel.read_csv and funnel.data.\n"
+    "\n"
+    "Exit status: 0 success; 1 an error in the script or the data (the\n"
+    "message names the file and line); 2 a usage error; 3 an OKR off track\n"
+    "under --check.\n"
+    "\n"
+    "Examples:\n"
+    "  funnel-lua scripts/okr_q3.lua --data samples\n"
+    "  funnel-lua -e 'funnel.data.leads:group_by(\"channel\"):agg{n = "
+    "funnel.count()}:print()' --data samples\n"
+    "  funnel-lua report.lua --data exports/2026-09 --format md --out "
+    "report.md\n";
+
+typedef struct {
+    fl_run run;
+    const char *script;   /* NULL with -e */
+    const char *code;     /* -e */
+    const char *out_path; /* --out */
+    char *out_tmp;        /* temporary file behind --out */
+    int nparams;
+    const char **params; /* "key=value" */
+    int nlibs;
+    const char **libs;
+    int nargs; /* script arguments */
+    char **args;
+} options;
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "funnel-lua: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'funnel-lua --help'.\n");
+    return 2;
+}
+
+/* Parses argv into o. Returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    o->params = calloc((size_t)argc, sizeof *o->params);
+    o->libs = calloc((size_t)argc, sizeof *o->libs);
+    o->args = calloc((size_t)argc + 1, sizeof *o->args);
+    if (!o->params || !o->libs || !o->args)
+        return usage_error("%s", "out of memory");
+    int only_args = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == 0) {
+            if (!o->script && !o->code)
+                o->script = a;
+            else
+                o->args[o->nargs++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_args = 1;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(USAGE, stdout);
+            return 0;
+        }
+        if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("funnel-lua %s (%s)\n", FL_VERSION, LUA_RELEASE);
+            return 0;
+        }
+        if (strcmp(a, "--check") == 0) {
+            o->run.check = 1;
+            continue;
+        }
+        if (strcmp(a, "--trust") == 0) {
+            o->run.trust = 1;
+            continue;
+        }
+        /* options with a value: --opt VALUE or --opt=VALUE */
+        static const char *const with_value[] = {
+            "--data", "--param", "--format", "--out", "--lib", "-e"};
+        const char *value = NULL;
+        int which = -1;
+        for (int k = 0; k < 6; k++) {
+            size_t n = strlen(with_value[k]);
+            if (strncmp(a, with_value[k], n) == 0 &&
+                (a[n] == 0 || a[n] == '=')) {
+                which = k;
+                if (a[n] == '=')
+                    value = a + n + 1;
+                else if (i + 1 < argc)
+                    value = argv[++i];
+                else
+                    return usage_error("option %s needs a value",
+                                       with_value[k]);
+                break;
+            }
+        }
+        switch (which) {
+        case 0:
+            o->run.data_dir = value;
+            break;
+        case 1:
+            if (!strchr(value, '=') || value[0] == '=')
+                return usage_error("--param needs KEY=VALUE, got '%s'", value);
+            o->params[o->nparams++] = value;
+            break;
+        case 2:
+            if (fl_format_parse(value, &o->run.format) != 0)
+                return usage_error(
+                    "unknown format '%s' (formats: table, csv, json, md)",
+                    value);
+            o->run.format_name = value;
+            break;
+        case 3:
+            o->out_path = value;
+            break;
+        case 4:
+            o->libs[o->nlibs++] = value;
+            break;
+        case 5:
+            if (o->script)
+                o->args[o->nargs++] = (char *)"-e",
+                o->args[o->nargs++] = (char *)value;
+            else
+                o->code = value;
+            break;
+        default:
+            return usage_error("unknown option '%s'", a);
+        }
+    }
+    if (!o->script && !o->code)
+        return usage_error("%s", "no script given");
+    if (o->run.data_dir) {
+        struct stat st;
+        if (stat(o->run.data_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            return usage_error("--data '%s' is not a folder", o->run.data_dir);
+    }
+    return -1;
+}
+
+/* ==== require
+ * ===============================================================*/
+
+/* Searcher for package.searchers: upvalue 1 is the list of folders. Returns
+ * a loader and the file name, or a message listing where it looked. */
+static int searcher(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_Buffer tried;
+    const char *rel = luaL_gsub(L, name, ".", "/");
+    int rel_idx = lua_gettop(L);
+    luaL_buffinit(L, &tried);
+    lua_Integer n = luaL_len(L, lua_upvalueindex(1));
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, lua_upvalueindex(1), i);
+        const char *dir = lua_tostring(L, -1);
+        for (int k = 0; k < 2; k++) {
+            const char *path =
+                lua_pushfstring(L, k ? "%s/%s/init.lua" : "%s/%s.lua", dir,
+                                lua_tostring(L, rel_idx));
+            FILE *f = fopen(path, "r");
+            if (f) {
+                fclose(f);
+                if (luaL_loadfilex(L, path, "t") != LUA_OK)
+                    return lua_error(L);
+                lua_pushstring(L, path);
+                return 2;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    (void)rel;
+    for (const fl_stdlib_module *m = fl_stdlib_modules; m->name; m++) {
+        if (strcmp(m->name, name) == 0) {
+            const char *chunk = lua_pushfstring(L, "@%s", m->path);
+            if (luaL_loadbufferx(L, m->src, m->len, chunk, "t") != LUA_OK)
+                return lua_error(L);
+            lua_pushstring(L, m->path);
+            return 2;
+        }
+    }
+    lua_pushfstring(L,
+                    "no file '%s.lua' in the script's folder, --lib folders, "
+                    "FUNNEL_LUA_PATH or the standard library",
+                    lua_tostring(L, rel_idx));
+    return 1;
+}
+
+/* Folder of a path ("." when none). */
+static const char *push_dirname(lua_State *L, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return lua_pushliteral(L, ".");
+    if (slash == path)
+        return lua_pushliteral(L, "/");
+    return lua_pushlstring(L, path, (size_t)(slash - path));
+}
+
+static void setup_require(lua_State *L, const options *o)
+{
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchers");
+    lua_newtable(L); /* folders */
+    int k = 0;
+    if (o->script) {
+        push_dirname(L, o->script);
+        lua_rawseti(L, -2, ++k);
+    } else {
+        lua_pushliteral(L, ".");
+        lua_rawseti(L, -2, ++k);
+    }
+    for (int i = 0; i < o->nlibs; i++) {
+        lua_pushstring(L, o->libs[i]);
+        lua_rawseti(L, -2, ++k);
+    }
+    const char *env = getenv("FUNNEL_LUA_PATH");
+    while (env && *env) {
+        const char *end = strchr(env, ':');
+        size_t len = end ? (size_t)(end - env) : strlen(env);
+        if (len) {
+            lua_pushlstring(L, env, len);
+            lua_rawseti(L, -2, ++k);
+        }
+        env += len + (end ? 1 : 0);
+    }
+    lua_pushcclosure(L, searcher, 1);
+    /* searchers = { preload, ours [, the standard ones under --trust] } */
+    if (o->run.trust) {
+        lua_Integer n = luaL_len(L, -2);
+        for (lua_Integer i = n; i >= 2; i--) {
+            lua_geti(L, -2, i);
+            lua_seti(L, -3, i + 1);
+        }
+        lua_seti(L, -2, 2);
+    } else {
+        lua_seti(L, -2, 2);
+        for (lua_Integer i = luaL_len(L, -1); i > 2; i--) {
+            lua_pushnil(L);
+            lua_seti(L, -2, i);
+        }
+    }
+    lua_pop(L, 2);
+}
+
+/* ==== sandbox
+ * ===============================================================*/
+
+/* load() that refuses bytecode: mode is always "t". */
+static int safe_load(lua_State *L)
+{
+    lua_settop(L, 4);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushliteral(L, "t");
+    if (lua_isnone(L, 4) || lua_isnil(L, 4)) {
+        lua_call(L, 3, LUA_MULTRET);
+    } else {
+        lua_pushvalue(L, 4);
+        lua_call(L, 4, LUA_MULTRET);
+    }
+    return lua_gettop(L) - 4;
+}
+
+static void open_sandboxed(lua_State *L)
+{
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
+                                    {LUA_LOADLIBNAME, luaopen_package},
+                                    {LUA_COLIBNAME, luaopen_coroutine},
+                                    {LUA_TABLIBNAME, luaopen_table},
+                                    {LUA_STRLIBNAME, luaopen_string},
+                                    {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8},
+                                    {LUA_OSLIBNAME, luaopen_os},
+                                    {NULL, NULL}};
+    for (const luaL_Reg *l = libs; l->func; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    lua_pushnil(L);
+    lua_setglobal(L, "dofile");
+    lua_pushnil(L);
+    lua_setglobal(L, "loadfile");
+    lua_getglobal(L, "load");
+    lua_pushcclosure(L, safe_load, 1);
+    lua_setglobal(L, "load");
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    /* os: only time, date, clock */
+    lua_getglobal(L, "os");
+    lua_createtable(L, 0, 3);
+    static const char *const keep[] = {"time", "date", "clock"};
+    for (int i = 0; i < 3; i++) {
+        lua_getfield(L, -2, keep[i]);
+        lua_setfield(L, -2, keep[i]);
+    }
+    lua_setglobal(L, "os");
+    lua_pop(L, 1);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getglobal(L, "os");
+    lua_setfield(L, -2, "os");
+    lua_pop(L, 1);
+    lua_getglobal(L, "package");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "loadlib");
+    lua_pushliteral(L, "");
+    lua_setfield(L, -2, "cpath");
+    lua_pushliteral(L, "");
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+}
+
+/* ==== running
+ * ===============================================================*/
+
+/* Message handler: the message plus a traceback without C frames. */
+static int msgh(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)",
+                                  luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, NULL, 1);
+    const char *tb = lua_tostring(L, -1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, msg);
+    /* keep the Lua frames only: "[C]" lines say nothing to a script author */
+    const char *line = strchr(tb, '\n');
+    int shown = 0;
+    while (line && *line) {
+        const char *next = strchr(line + 1, '\n');
+        size_t len = next ? (size_t)(next - line) : strlen(line);
+        if (!memmem(line, len, "[C]:", 4) &&
+            !memmem(line, len, "(...tail calls...)", 18)) {
+            if (!shown++)
+                luaL_addstring(&b, "\nstack traceback:");
+            luaL_addlstring(&b, line, len);
+        }
+        line = next;
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int report(lua_State *L, int status)
+{
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "%s\n", msg ? msg : "(error without message)");
+        fflush(stderr);
+    }
+    return status;
+}
+
+static int run_main(lua_State *L, options *o)
+{
+    if (o->run.trust)
+        luaL_openlibs(L);
+    else
+        open_sandboxed(L);
+    fl_lua_open(L, &o->run);
+    setup_require(L, o);
+
+    lua_getglobal(L, "funnel");
+    lua_getfield(L, -1, "params");
+    for (int i = 0; i < o->nparams; i++) {
+        const char *eq = strchr(o->params[i], '=');
+        lua_pushlstring(L, o->params[i], (size_t)(eq - o->params[i]));
+        lua_pushstring(L, eq + 1);
+        lua_settable(L, -3);
+    }
+    lua_pop(L, 2);
+
+    /* arg, as in lua: arg[0] the script, arg[1..] its arguments */
+    lua_createtable(L, o->nargs, 1);
+    lua_pushstring(L, o->script ? o->script : "-e");
+    lua_rawseti(L, -2, 0);
+    for (int i = 0; i < o->nargs; i++) {
+        lua_pushstring(L, o->args[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setglobal(L, "arg");
+
+    lua_pushcfunction(L, msgh);
+    int base = lua_gettop(L);
+    int st;
+    if (o->script) {
+        struct stat sb;
+        if (stat(o->script, &sb) != 0) {
+            fprintf(stderr, "funnel-lua: cannot open script '%s': %s\n",
+                    o->script, strerror(errno));
+            return LUA_ERRFILE;
+        }
+        if (S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "funnel-lua: '%s' is a folder, not a script\n",
+                    o->script);
+            return LUA_ERRFILE;
+        }
+        st = luaL_loadfilex(L, o->script, "t");
+    } else {
+        st = luaL_loadbufferx(L, o->code, strlen(o->code), "=(command line)",
+                              "t");
+    }
+    if (st != LUA_OK)
+        return report(L, st);
+    for (int i = 0; i < o->nargs; i++)
+        lua_pushstring(L, o->args[i]);
+    st = lua_pcall(L, o->nargs, 0, base);
+    return report(L, st);
+}
+
+/* --out: the output goes to a temporary file next to FILE, renamed over
+ * FILE only when the run succeeds. */
+static int open_out(options *o)
+{
+    if (!o->out_path) {
+        o->run.out = stdout;
+        return 0;
+    }
+    size_t n = strlen(o->out_path) + 32;
+    o->out_tmp = malloc(n);
+    if (!o->out_tmp)
+        return -1;
+    snprintf(o->out_tmp, n, "%s.tmp%d", o->out_path, (int)getpid());
+    o->run.out = fopen(o->out_tmp, "w");
+    if (!o->run.out) {
+        fprintf(stderr, "funnel-lua: cannot write '%s': %s\n", o->out_path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int close_out(options *o, int ok)
+{
+    if (!o->out_path) {
+        if (fflush(stdout) != 0 && ok) {
+            fprintf(stderr, "funnel-lua: cannot write standard output\n");
+            return -1;
+        }
+        return 0;
+    }
+    int bad = fclose(o->run.out) != 0;
+    if (ok && !bad && rename(o->out_tmp, o->out_path) == 0)
+        return 0;
+    if (ok)
+        fprintf(stderr, "funnel-lua: cannot write '%s': %s\n", o->out_path,
+                strerror(errno));
+    remove(o->out_tmp);
+    return ok ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    memset(&o, 0, sizeof o);
+    o.run.format = FL_FMT_TABLE;
+    o.run.format_name = "table";
+    o.run.data_dir = NULL;
+    o.run.progress = 1;
+    int rc = parse_args(argc, argv, &o);
+    if (rc < 0) {
+        if (open_out(&o) != 0) {
+            rc = 1;
+        } else {
+            lua_State *L = luaL_newstate();
+            if (!L) {
+                fprintf(stderr, "funnel-lua: cannot create the Lua state (out "
+                                "of memory)\n");
+                rc = 1;
+            } else {
+                int st = run_main(L, &o);
+                rc = st == LUA_OK ? o.run.exit_code : 1;
+                lua_close(L);
+            }
+            if (close_out(&o, rc == 0 || rc == 3) != 0)
+                rc = 1;
+        }
+    }
+    free(o.params);
+    free(o.libs);
+    free(o.args);
+    free(o.out_tmp);
+    return rc;
+}
