@@ -10,8 +10,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-/* ==== UTF-8
- * =================================================================*/
+/* ==== UTF-8 ============================================================= */
 
 long fl_utf8_check(const char *s, size_t len)
 {
@@ -104,8 +103,7 @@ fl_status fl_utf8_nfc(const char *s, size_t len, char **out, size_t *out_len,
     return FL_OK;
 }
 
-/* ==== dictionary
- * ============================================================*/
+/* ==== dictionary ======================================================== */
 
 static uint64_t hash_bytes(const char *s, size_t len)
 {
@@ -324,8 +322,7 @@ const int32_t *fl_dict_ranks(fl_dict *d)
     return rank;
 }
 
-/* ==== column
- * ================================================================*/
+/* ==== column ============================================================ */
 
 fl_column *fl_column_new(fl_type type, int64_t capacity, fl_dict *dict)
 {
@@ -668,8 +665,7 @@ fl_status fl_column_cast(const fl_column *c, fl_type to, fl_column **out,
     return FL_OK;
 }
 
-/* ==== table
- * =================================================================*/
+/* ==== table ============================================================= */
 
 fl_status fl_table_new(int ncols, const char *const *names, fl_column **cols,
                        int64_t nrows, fl_table **out, fl_error *err)

@@ -25,18 +25,21 @@ fl_status fl_seterr(fl_error *err, fl_status code, const char *fmt, ...)
  * Sizes are tracked with malloc_usable_size (glibc) so that no header is added
  * to each block; the count is a plain global because the engine runs on one
  * thread per run (worker threads, where used, allocate before they start). */
-static long alloc_count;   /* allocations since the last fl_alloc_fail_after */
-static long alloc_fail_at; /* 0 = off */
-static size_t alloc_limit; /* 0 = none */
-static size_t alloc_in_use;
+static long alloc_count;    /* allocations since the last fl_alloc_fail_after */
+static long alloc_fail_at;  /* 0 = off */
+static size_t alloc_limit;  /* 0 = none */
+static size_t alloc_in_use; /* engine bytes plus accounted Lua bytes */
+static int alloc_limit_hit;
 
 static int alloc_should_fail(size_t n)
 {
     alloc_count++;
     if (alloc_fail_at > 0 && alloc_count >= alloc_fail_at)
         return 1;
-    if (alloc_limit > 0 && alloc_in_use + n > alloc_limit)
+    if (alloc_limit > 0 && alloc_in_use + n > alloc_limit) {
+        alloc_limit_hit = 1;
         return 1;
+    }
     return 0;
 }
 

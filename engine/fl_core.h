@@ -19,11 +19,11 @@
 
 typedef enum {
     FL_OK = 0,
-    FL_ENOMEM,   /* allocation failed or the memory limit was reached */
-    FL_EINVAL,   /* bad argument from the script (unknown column, bad type) */
-    FL_EIO,      /* file could not be opened or read */
-    FL_EPARSE,   /* malformed input (CSV, date text, UTF-8) */
-    FL_ELIMIT    /* a run limit (time) was hit */
+    FL_ENOMEM, /* allocation failed or the memory limit was reached */
+    FL_EINVAL, /* bad argument from the script (unknown column, bad type) */
+    FL_EIO,    /* file could not be opened or read */
+    FL_EPARSE, /* malformed input (CSV, date text, UTF-8) */
+    FL_ELIMIT  /* a run limit (time) was hit */
 } fl_status;
 
 typedef struct fl_error {
@@ -52,19 +52,26 @@ char *fl_strdup(const char *s);
  * since the last call (so a test can learn how many there are to fail). */
 long fl_alloc_fail_after(long k);
 
-/* Memory cap in bytes for engine allocations, 0 = none. fl_alloc_bytes() is
- * what is currently allocated through fl_malloc & co. */
+/* Memory cap in bytes for the whole run, 0 = none: engine allocations plus
+ * what fl_alloc_account() reports from outside (the Lua heap).
+ * fl_alloc_bytes() is what is currently counted. */
 void fl_alloc_set_limit(size_t bytes);
+size_t fl_alloc_limit(void);
 size_t fl_alloc_bytes(void);
+/* Counts delta bytes allocated (or, negative, freed) outside the engine.
+ * Returns 0 and counts nothing when growing would pass the limit. */
+int fl_alloc_account(long long delta);
+/* Non-zero once an allocation was refused because of the limit. */
+int fl_alloc_limit_hit(void);
 
 /* ---- value types -------------------------------------------------------- */
 typedef enum {
-    FL_BOOL = 0, /* uint8_t, 0 or 1 */
-    FL_INT,      /* int64_t */
-    FL_FLOAT,    /* double */
-    FL_DATE,     /* int32_t days since 1970-01-01 */
-    FL_TIMESTAMP,/* int64_t microseconds since 1970-01-01T00:00:00Z */
-    FL_STRING,   /* int32_t code into the column's dictionary */
+    FL_BOOL = 0,  /* uint8_t, 0 or 1 */
+    FL_INT,       /* int64_t */
+    FL_FLOAT,     /* double */
+    FL_DATE,      /* int32_t days since 1970-01-01 */
+    FL_TIMESTAMP, /* int64_t microseconds since 1970-01-01T00:00:00Z */
+    FL_STRING,    /* int32_t code into the column's dictionary */
     FL_NTYPES
 } fl_type;
 
@@ -82,14 +89,14 @@ typedef struct fl_value {
     fl_type type;
     int is_null;
     union {
-        int64_t i;      /* INT, TIMESTAMP (microseconds) */
-        double f;       /* FLOAT */
-        int b;          /* BOOL */
-        int32_t d;      /* DATE */
+        int64_t i; /* INT, TIMESTAMP (microseconds) */
+        double f;  /* FLOAT */
+        int b;     /* BOOL */
+        int32_t d; /* DATE */
         struct {
             const char *s;
             size_t len;
-        } str;          /* STRING */
+        } str; /* STRING */
     } u;
 } fl_value;
 

@@ -33,8 +33,7 @@ int fl_lua_fail(lua_State *L, const fl_error *err)
     return luaL_error(L, "%s", err->msg);
 }
 
-/* ==== values
- * ================================================================*/
+/* ==== values ============================================================ */
 
 void fl_lua_pushvalue(lua_State *L, const fl_value *v)
 {
@@ -110,8 +109,7 @@ static int tovalue(lua_State *L, int idx, fl_value *v)
     }
 }
 
-/* ==== expressions
- * ===========================================================*/
+/* ==== expressions ======================================================= */
 
 typedef struct {
     fl_expr *e;
@@ -323,8 +321,7 @@ static int f_year(lua_State *L)
     return bucket(L, FL_YEAR);
 }
 
-/* ==== aggregates
- * ============================================================*/
+/* ==== aggregates ======================================================== */
 
 typedef struct {
     fl_agg_kind kind;
@@ -426,8 +423,7 @@ int fl_lua_toagg(lua_State *L, int idx, fl_agg_spec *spec)
     return 1;
 }
 
-/* ==== loading
- * ===============================================================*/
+/* ==== loading =========================================================== */
 
 typedef struct {
     const char *name;
@@ -589,8 +585,7 @@ static int data_index(lua_State *L)
     return 1;
 }
 
-/* ==== run-level functions
- * ===================================================*/
+/* ==== run-level functions =============================================== */
 
 static int f_clock(lua_State *L)
 {
@@ -629,8 +624,7 @@ static int null_tostring(lua_State *L)
     return 1;
 }
 
-/* ==== module
- * ================================================================*/
+/* ==== module ============================================================ */
 
 static const luaL_Reg expr_methods[] = {{"eq", e_eq},
                                         {"ne", e_ne},

@@ -16,8 +16,7 @@
 
 int fl_lua_toagg(lua_State *L, int idx, fl_agg_spec *spec);
 
-/* ==== Table
- * =================================================================*/
+/* ==== Table ============================================================= */
 
 fl_table **fl_lua_newtable(lua_State *L)
 {
@@ -445,8 +444,7 @@ static int t_tostring(lua_State *L)
     return 1;
 }
 
-/* ==== aggregation
- * ===========================================================*/
+/* ==== aggregation ======================================================= */
 
 /* Reads the aggregate table at idx into specs; names sorted when the table
  * uses string keys, in order for an array of { name, aggregate } pairs. */
@@ -623,8 +621,7 @@ static int g_top(lua_State *L)
                  &err);
 }
 
-/* ==== Column
- * ================================================================*/
+/* ==== Column ============================================================ */
 
 typedef struct {
     fl_column *c;
@@ -764,8 +761,7 @@ static int column_tostring(lua_State *L)
     return 1;
 }
 
-/* ==== registration
- * ==========================================================*/
+/* ==== registration ====================================================== */
 
 static const luaL_Reg table_methods[] = {
     {"nrows", t_nrows},   {"names", t_names},       {"types", t_types},

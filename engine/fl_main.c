@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <lualib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fl_lua.h"
@@ -44,6 +47,11 @@ static const char USAGE[] =
     "                     track (for CI jobs and cron alerts)\n"
     "  --lib DIR          also look for required libraries in DIR; repeatable\n"
     "  --trust            lift the sandbox (see below) for a script you trust\n"
+    "  --timeout SECONDS  end the run after this long (default 600 s; none\n"
+    "                     under --trust unless given)\n"
+    "  --max-memory SIZE  cap the memory of the whole run, Lua heap and data\n"
+    "                     together, e.g. 512M or 4G (default: half of the\n"
+    "                     machine's memory; none under --trust unless given)\n"
     "  -e CODE            run CODE instead of a script file\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n"
@@ -83,6 +91,9 @@ typedef struct {
     const char **libs;
     int nargs; /* script arguments */
     char **args;
+    double timeout;    /* seconds, 0 = none */
+    size_t max_memory; /* bytes, 0 = none */
+    int timeout_set, memory_set;
 } options;
 
 static int usage_error(const char *fmt, ...)
@@ -96,6 +107,42 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'funnel-lua --help'.\n");
     return 2;
+}
+
+/* "512M", "4G", "100k", "1000" (bytes) -> bytes; 0 when invalid. */
+static size_t parse_size(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || x <= 0)
+        return 0;
+    double mult = 1;
+    switch (*end) {
+    case 0:
+        break;
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1024.0 * 1024;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    default:
+        return 0;
+    }
+    if (*end == 'i' || *end == 'B' || *end == 'b')
+        end += *end == 'i' ? 1 : 0, end += (*end == 'B' || *end == 'b');
+    if (*end)
+        return 0;
+    return (size_t)(x * mult);
 }
 
 /* Parses argv into o. Returns -1 to go on, else an exit status. */
@@ -138,10 +185,11 @@ static int parse_args(int argc, char **argv, options *o)
         }
         /* options with a value: --opt VALUE or --opt=VALUE */
         static const char *const with_value[] = {
-            "--data", "--param", "--format", "--out", "--lib", "-e"};
+            "--data", "--param", "--format",  "--out",
+            "--lib",  "-e",      "--timeout", "--max-memory"};
         const char *value = NULL;
         int which = -1;
-        for (int k = 0; k < 6; k++) {
+        for (int k = 0; k < 8; k++) {
             size_t n = strlen(with_value[k]);
             if (strncmp(a, with_value[k], n) == 0 &&
                 (a[n] == 0 || a[n] == '=')) {
@@ -185,6 +233,22 @@ static int parse_args(int argc, char **argv, options *o)
             else
                 o->code = value;
             break;
+        case 6: {
+            char *end;
+            o->timeout = strtod(value, &end);
+            if (end == value || *end || !(o->timeout > 0))
+                return usage_error(
+                    "--timeout needs a number of seconds, got '%s'", value);
+            o->timeout_set = 1;
+            break;
+        }
+        case 7:
+            if (!(o->max_memory = parse_size(value)))
+                return usage_error(
+                    "--max-memory needs a size like 512M or 4G, got '%s'",
+                    value);
+            o->memory_set = 1;
+            break;
         default:
             return usage_error("unknown option '%s'", a);
         }
@@ -199,8 +263,7 @@ static int parse_args(int argc, char **argv, options *o)
     return -1;
 }
 
-/* ==== require
- * ===============================================================*/
+/* ==== require =========================================================== */
 
 /* Searcher for package.searchers: upvalue 1 is the list of folders. Returns
  * a loader and the file name, or a message listing where it looked. */
@@ -305,8 +368,7 @@ static void setup_require(lua_State *L, const options *o)
     lua_pop(L, 2);
 }
 
-/* ==== sandbox
- * ===============================================================*/
+/* ==== sandbox =========================================================== */
 
 /* load() that refuses bytecode: mode is always "t". */
 static int safe_load(lua_State *L)
@@ -375,8 +437,143 @@ static void open_sandboxed(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* ==== running
- * ===============================================================*/
+/* ==== limits ========================================================== */
+/* --timeout: a watchdog thread sets `timed_out` at the deadline; a count hook
+ * (inherited by coroutines) then raises an error at the script's current
+ * line, and pcall, xpcall and coroutine.resume re-raise it, so a script
+ * cannot catch it. If the run is still going a second later (stuck in long C
+ * work or a finalizer), the watchdog removes --out's temporary file and ends
+ * the process with status 1.
+ * --max-memory: the Lua allocator and the engine's fl_malloc count against
+ * one limit (fl_alloc_account); once an allocation is refused the same
+ * re-raising makes the error uncatchable. */
+static volatile sig_atomic_t timed_out, run_done;
+static double limit_seconds;
+static const char *watchdog_tmp; /* --out's temporary file, to remove */
+
+static int limit_reached(void)
+{
+    return timed_out || fl_alloc_limit_hit();
+}
+
+static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        fl_alloc_account(-(long long)old);
+        free(ptr);
+        return NULL;
+    }
+    if (nsize > old && !fl_alloc_account((long long)(nsize - old)))
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (!p) {
+        if (nsize > old)
+            fl_alloc_account(-(long long)(nsize - old));
+        return NULL;
+    }
+    if (nsize < old)
+        fl_alloc_account(-(long long)(old - nsize));
+    return p;
+}
+
+static void time_hook(lua_State *L, lua_Debug *ar)
+{
+    if (!timed_out)
+        return;
+    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+        luaL_error(L, "time limit of %f s exceeded in %s:%d", limit_seconds,
+                   ar->short_src, ar->currentline);
+    luaL_error(L, "time limit of %f s exceeded", limit_seconds);
+}
+
+static void sleep_until(struct timespec *t)
+{
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, t, NULL) == EINTR)
+        ;
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double whole = (double)(long long)limit_seconds;
+    t.tv_sec += (time_t)whole;
+    t.tv_nsec += (long)((limit_seconds - whole) * 1e9);
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    sleep_until(&t);
+    timed_out = 1;
+    t.tv_sec += 1; /* grace for the hook to end the script cleanly */
+    sleep_until(&t);
+    if (run_done)
+        return NULL;
+    char msg[128];
+    int n = snprintf(msg, sizeof msg,
+                     "funnel-lua: time limit of %g s exceeded (stuck in a long "
+                     "operation)\n",
+                     limit_seconds);
+    if (write(2, msg, (size_t)n) < 0) {
+        /* nothing more can be done */
+    }
+    if (watchdog_tmp)
+        unlink(watchdog_tmp);
+    _exit(1);
+}
+
+/* pcall / xpcall / coroutine.resume wrapper: calls the original (upvalue 1)
+ * and re-raises its error when a run limit was reached. */
+static int guarded_call(lua_State *L)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    if (limit_reached() && !lua_toboolean(L, 1)) {
+        lua_settop(L, 2);
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+static void guard(lua_State *L, const char *lib, const char *name)
+{
+    if (lib) {
+        if (lua_getglobal(L, lib) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            return;
+        }
+    } else {
+        lua_pushglobaltable(L);
+    }
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, guarded_call, 1);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+static void setup_limits(lua_State *L, options *o)
+{
+    if (o->max_memory)
+        fl_alloc_set_limit(o->max_memory);
+    guard(L, NULL, "pcall");
+    guard(L, NULL, "xpcall");
+    guard(L, "coroutine", "resume");
+    if (o->timeout > 0) {
+        limit_seconds = o->timeout;
+        watchdog_tmp = o->out_tmp;
+        lua_sethook(L, time_hook, LUA_MASKCOUNT, 10000);
+        pthread_t th;
+        if (pthread_create(&th, NULL, watchdog, NULL) == 0)
+            pthread_detach(th);
+    }
+}
+
+/* ==== running =========================================================== */
 
 /* Message handler: the message plus a traceback without C frames. */
 static int msgh(lua_State *L)
@@ -416,6 +613,9 @@ static int report(lua_State *L, int status)
 {
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
+        if (fl_alloc_limit_hit())
+            fprintf(stderr, "funnel-lua: memory limit of %.0f MiB exceeded\n",
+                    (double)fl_alloc_limit() / (1024.0 * 1024.0));
         fprintf(stderr, "%s\n", msg ? msg : "(error without message)");
         fflush(stderr);
     }
@@ -430,6 +630,7 @@ static int run_main(lua_State *L, options *o)
         open_sandboxed(L);
     fl_lua_open(L, &o->run);
     setup_require(L, o);
+    setup_limits(L, o);
 
     lua_getglobal(L, "funnel");
     lua_getfield(L, -1, "params");
@@ -529,11 +730,23 @@ int main(int argc, char **argv)
     o.run.data_dir = NULL;
     o.run.progress = 1;
     int rc = parse_args(argc, argv, &o);
+    if (rc < 0 && !o.run.trust) {
+        /* defaults for scripts that are not trusted */
+        if (!o.timeout_set)
+            o.timeout = 600;
+        if (!o.memory_set) {
+            long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+            if (pages > 0 && size > 0)
+                o.max_memory = (size_t)pages * (size_t)size / 2;
+        }
+    }
     if (rc < 0) {
         if (open_out(&o) != 0) {
             rc = 1;
         } else {
-            lua_State *L = luaL_newstate();
+            lua_State *L = lua_newstate(l_alloc, NULL);
+            if (L)
+                lua_setwarnf(L, NULL, NULL); /* errors in __gc: not shown */
             if (!L) {
                 fprintf(stderr, "funnel-lua: cannot create the Lua state (out "
                                 "of memory)\n");
@@ -542,6 +755,7 @@ int main(int argc, char **argv)
                 int st = run_main(L, &o);
                 rc = st == LUA_OK ? o.run.exit_code : 1;
                 lua_close(L);
+                run_done = 1;
             }
             if (close_out(&o, rc == 0 || rc == 3) != 0)
                 rc = 1;
