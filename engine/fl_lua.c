@@ -730,6 +730,7 @@ void fl_lua_open(lua_State *L, fl_run *run)
     lua_setfield(L, -2, "version");
     fl_lua_open_stats(L);
     lua_setfield(L, -2, "stats");
+    fl_lua_open_funnel(L);
 
     lua_pushvalue(L, -1);
     lua_setglobal(L, "funnel");

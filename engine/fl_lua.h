@@ -62,5 +62,7 @@ void fl_lua_pushvalue(lua_State *L, const fl_value *v);
 
 void fl_lua_open_table(lua_State *L);  /* metatables of Table, Column, Grouping */
 void fl_lua_open_stats(lua_State *L);  /* pushes the funnel.stats table */
+/* Adds funnel.funnel and funnel.cohorts to the table on top of the stack. */
+void fl_lua_open_funnel(lua_State *L);
 
 #endif
