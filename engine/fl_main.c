@@ -8,6 +8,7 @@
  * 3 an OKR key result off track under --check (set by the stdlib through
  * funnel.exit_code).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <lualib.h>
 #include <pthread.h>
@@ -25,6 +26,12 @@
 static const char USAGE[] =
     "usage: funnel-lua [OPTIONS] SCRIPT [ARGS...]\n"
     "       funnel-lua [OPTIONS] -e 'CODE'\n"
+    "       funnel-lua test [DIR ...]       run every *_test.lua below the "
+    "folders\n"
+    "       funnel-lua kpis [--lib DIR ...] list every KPI the libraries "
+    "define\n"
+    "       funnel-lua new LIBRARY_NAME     start a library: manifest, a KPI, "
+    "a test\n"
     "\n"
     "Runs a Lua script over CRM and marketing exports (CSV files) loaded as\n"
     "typed columns. The script sees the global `funnel` (see README.md, \"Lua\n"
@@ -94,6 +101,8 @@ typedef struct {
     double timeout;    /* seconds, 0 = none */
     size_t max_memory; /* bytes, 0 = none */
     int timeout_set, memory_set;
+    const char *command; /* NULL, "test", "kpis" or "new" */
+    int test_passed, test_failed;
 } options;
 
 static int usage_error(const char *fmt, ...)
@@ -157,7 +166,7 @@ static int parse_args(int argc, char **argv, options *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (only_args || a[0] != '-' || a[1] == 0) {
-            if (!o->script && !o->code)
+            if (!o->script && !o->code && !o->command)
                 o->script = a;
             else
                 o->args[o->nargs++] = argv[i];
@@ -253,7 +262,7 @@ static int parse_args(int argc, char **argv, options *o)
             return usage_error("unknown option '%s'", a);
         }
     }
-    if (!o->script && !o->code)
+    if (!o->script && !o->code && !o->command)
         return usage_error("%s", "no script given");
     if (o->run.data_dir) {
         struct stat st;
@@ -573,6 +582,50 @@ static void setup_limits(lua_State *L, options *o)
     }
 }
 
+/* ==== subcommands ===================================================== */
+
+/* Appends the files below dir whose names end with suffix to the Lua array
+ * at the top of the stack, recursing into folders (not following links),
+ * in name order. */
+static void list_files(lua_State *L, const char *dir, const char *suffix)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0)
+        return;
+    size_t sl = strlen(suffix);
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        if (nm[0] != '.') {
+            char *path = malloc(strlen(dir) + strlen(nm) + 2);
+            if (path) {
+                sprintf(path, "%s/%s", dir, nm);
+                struct stat sb;
+                if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                    list_files(L, path, suffix);
+                } else if (S_ISREG(sb.st_mode) && strlen(nm) > sl &&
+                           strcmp(nm + strlen(nm) - sl, suffix) == 0) {
+                    lua_pushstring(L, path);
+                    lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -1) + 1);
+                }
+                free(path);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* funnel._files(dir, suffix): for the subcommands' driver (funnel.cli). */
+static int l_files(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1);
+    const char *suffix = luaL_optstring(L, 2, ".lua");
+    lua_newtable(L);
+    list_files(L, dir, suffix);
+    return 1;
+}
+
 /* ==== running =========================================================== */
 
 /* Message handler: the message plus a traceback without C frames. */
@@ -631,6 +684,37 @@ static int run_main(lua_State *L, options *o)
     fl_lua_open(L, &o->run);
     setup_require(L, o);
     setup_limits(L, o);
+    if (o->command) {
+        lua_getglobal(L, "funnel");
+        lua_pushcfunction(L, l_files);
+        lua_setfield(L, -2, "_files");
+        /* funnel._lib_dirs: --lib folders, then FUNNEL_LUA_PATH's */
+        lua_newtable(L);
+        int k = 0;
+        for (int i = 0; i < o->nlibs; i++) {
+            lua_pushstring(L, o->libs[i]);
+            lua_rawseti(L, -2, ++k);
+        }
+        const char *env = getenv("FUNNEL_LUA_PATH");
+        while (env && *env) {
+            const char *end = strchr(env, ':');
+            size_t len = end ? (size_t)(end - env) : strlen(env);
+            if (len) {
+                lua_pushlstring(L, env, len);
+                lua_rawseti(L, -2, ++k);
+            }
+            env += len + (end ? 1 : 0);
+        }
+        lua_setfield(L, -2, "_lib_dirs");
+        lua_pop(L, 1);
+    }
+    if (o->command && strcmp(o->command, "test") == 0) {
+        static const char setup[] =
+            "local t = require 'funnel.testing'; funnel.test = t.test; "
+            "funnel.expect = t.expect";
+        if (luaL_dostring(L, setup) != LUA_OK)
+            return report(L, LUA_ERRRUN);
+    }
 
     lua_getglobal(L, "funnel");
     lua_getfield(L, -1, "params");
@@ -677,7 +761,94 @@ static int run_main(lua_State *L, options *o)
     for (int i = 0; i < o->nargs; i++)
         lua_pushstring(L, o->args[i]);
     st = lua_pcall(L, o->nargs, 0, base);
+    if (st == LUA_OK && o->command && strcmp(o->command, "test") == 0) {
+        luaL_loadstring(L, "return require('funnel.testing').run(...)");
+        lua_pushstring(L, o->script);
+        st = lua_pcall(L, 1, 2, base);
+        if (st == LUA_OK) {
+            o->test_passed += (int)lua_tointeger(L, -2);
+            o->test_failed += (int)lua_tointeger(L, -1);
+        }
+    }
     return report(L, st);
+}
+
+/* funnel-lua test [DIR ...]: every *_test.lua below the folders, each in a
+ * run of its own (sandboxed, its folder and DIR on the library path, its
+ * folder as the data folder unless --data is given). */
+static int cmd_test(options *o)
+{
+    lua_State *F = luaL_newstate(); /* only to collect the file names */
+    if (!F)
+        return 1;
+    lua_newtable(F);
+    if (o->nargs == 0)
+        list_files(F, ".", "_test.lua");
+    for (int i = 0; i < o->nargs; i++) {
+        struct stat sb;
+        if (stat(o->args[i], &sb) != 0) {
+            fprintf(stderr, "funnel-lua test: no folder '%s'\n", o->args[i]);
+            lua_close(F);
+            return 2;
+        }
+        if (S_ISDIR(sb.st_mode)) {
+            list_files(F, o->args[i], "_test.lua");
+        } else {
+            lua_pushstring(F, o->args[i]);
+            lua_rawseti(F, -2, (lua_Integer)luaL_len(F, -1) + 1);
+        }
+    }
+    lua_Integer n = luaL_len(F, -1);
+    int files_failed = 0;
+    const char **libs = calloc((size_t)(o->nlibs + o->nargs + 1), sizeof *libs);
+    if (!libs) {
+        lua_close(F);
+        return 1;
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(F, -1, i);
+        const char *file = lua_tostring(F, -1);
+        options t = *o;
+        t.script = file;
+        t.nargs = 0;
+        /* the test folders go on the library path after --lib */
+        int k = 0;
+        for (int j = 0; j < o->nlibs; j++)
+            libs[k++] = o->libs[j];
+        for (int j = 0; j < o->nargs; j++)
+            libs[k++] = o->args[j];
+        t.libs = libs;
+        t.nlibs = k;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", file);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        else
+            snprintf(dir, sizeof dir, ".");
+        if (!o->run.data_dir)
+            t.run.data_dir = dir;
+        t.timeout = 0; /* no watchdog thread per file */
+        lua_State *L = lua_newstate(l_alloc, NULL);
+        if (!L) {
+            files_failed++;
+        } else {
+            if (run_main(L, &t) != LUA_OK) {
+                files_failed++;
+                printf("FAIL %s: the file did not run (see the error above)\n",
+                       file);
+            }
+            lua_close(L);
+        }
+        o->test_passed = t.test_passed;
+        o->test_failed = t.test_failed;
+        lua_pop(F, 1);
+    }
+    free(libs);
+    lua_close(F);
+    int failed = o->test_failed + files_failed;
+    printf("%d passed, %d failed\n", o->test_passed, failed);
+    return failed ? 1 : 0;
 }
 
 /* --out: the output goes to a temporary file next to FILE, renamed over
@@ -729,7 +900,15 @@ int main(int argc, char **argv)
     o.run.format_name = "table";
     o.run.data_dir = NULL;
     o.run.progress = 1;
-    int rc = parse_args(argc, argv, &o);
+    int rc;
+    if (argc > 1 &&
+        (strcmp(argv[1], "test") == 0 || strcmp(argv[1], "kpis") == 0 ||
+         strcmp(argv[1], "new") == 0)) {
+        o.command = argv[1];
+        rc = parse_args(argc - 1, argv + 1, &o);
+    } else {
+        rc = parse_args(argc, argv, &o);
+    }
     if (rc < 0 && !o.run.trust) {
         /* defaults for scripts that are not trusted */
         if (!o.timeout_set)
@@ -739,6 +918,17 @@ int main(int argc, char **argv)
             if (pages > 0 && size > 0)
                 o.max_memory = (size_t)pages * (size_t)size / 2;
         }
+    }
+    if (rc < 0 && o.command && strcmp(o.command, "test") == 0) {
+        o.run.out = stdout;
+        rc = cmd_test(&o);
+    } else if (rc < 0 && o.command) {
+        /* kpis / new: the driver in stdlib/funnel/cli.lua */
+        o.code = strcmp(o.command, "new") == 0
+                     ? "return require('funnel.cli').new(...)"
+                     : "return require('funnel.cli').kpis(...)";
+        if (strcmp(o.command, "new") == 0)
+            o.run.trust = 1; /* it writes the scaffold's files */
     }
     if (rc < 0) {
         if (open_out(&o) != 0) {
