@@ -1,0 +1,1686 @@
+/*
+ * fl_agg.c -- group ids, aggregates and top-n per group (contract: fl_agg.h).
+ *
+ * Layer: engine/, above fl_expr (keys and arguments are expressions evaluated
+ * a column at a time) and fl_column. No Lua here.
+ *
+ * A group-by runs in three steps:
+ *   1. fl_group_ids gives every row a group id. One string key: the
+ *      dictionary code is the slot; one bool/int/date/timestamp key with a
+ *      small range: value - min is the slot; anything else goes through one
+ *      open-addressing hash table on the composed key (each key reduced to an
+ *      int64 plus a null flag). The slots are then renumbered in key order,
+ *      so that group g is the g-th distinct key in sorted order.
+ *   2. Each aggregate is a plain typed loop over its argument column that
+ *      updates arrays indexed by group id (sums, counts, minima...); the null
+ *      test is hoisted out of the loop when the column has no validity bitmap.
+ *   3. The result: key columns (one row per group) then the aggregates.
+ *
+ * Numeric choices (see also fl_agg.h):
+ * - sum of float is plain double addition in row order, as DuckDB's
+ *   sum(DOUBLE) (DuckDB keeps Kahan summation for its separate fsum).
+ * - sum of int is exact: when a running int64 sum wraps, it is redone
+ *   counting the wrap-arounds, so the result (or the overflow error when the
+ *   total does not fit in int64) does not depend on the row order.
+ * - mean of int divides that exact sum (converted to double) by the count.
+ * - stddev and corr are two-pass (means first, then squared deviations),
+ *   which is numerically stable; int arguments are converted to double.
+ * - median/quantile convert to double (ints beyond 2^53 lose precision) and
+ *   interpolate as quantile_cont: h = (n-1)q, x[floor h] + (h - floor h) *
+ *   (x[ceil h] - x[floor h]).
+ * - Floats compare with NaN above +inf (as DuckDB and our sort do) for
+ *   min/max/median/top; -0.0 and 0.0 are one group and one distinct value.
+ */
+#include "fl_agg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KEYS 64       /* the null flags of a composed key fit in a uint64 */
+#define CHUNK 1024        /* rows per batch when composing hash keys */
+#define TOP_INSERT_MAX 32 /* top(n) keeps a sorted buffer up to this n */
+
+static fl_status oom(fl_error *err)
+{
+    return fl_seterr(err, FL_ENOMEM, "out of memory");
+}
+
+/* ==== keys as integers ======================================================
+ * Every key value is reduced to an int64 such that equal values (in the sense
+ * of grouping) give equal integers, and to an order-preserving uint64 for
+ * sorting. */
+
+/* MurmurHash3's 64-bit finalizer: a bijection in which every input bit
+ * affects every output bit, so low bits are good table indices. */
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+/* The bits of d with -0.0 made 0.0 and every NaN the one canonical NaN. */
+static inline int64_t float_key(double d)
+{
+    if (d == 0.0)
+        d = 0.0;
+    if (isnan(d))
+        return INT64_C(0x7ff8000000000000);
+    int64_t k;
+    memcpy(&k, &d, sizeof k);
+    return k;
+}
+
+/* a < b exactly when int_ukey(a) < int_ukey(b). */
+static inline uint64_t int_ukey(int64_t v)
+{
+    return (uint64_t)v ^ (UINT64_C(1) << 63);
+}
+
+/* Same for a float_key(): negatives reversed below positives; the canonical
+ * NaN lands above +inf. */
+static inline uint64_t float_ukey(int64_t bits)
+{
+    uint64_t u = (uint64_t)bits;
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* Total order on doubles: NaN above everything, equal to itself. */
+static inline int f64_lt(double a, double b)
+{
+    return a < b || (isnan(b) && !isnan(a));
+}
+
+static inline int bit_valid(const uint8_t *validity, int64_t r)
+{
+    return (validity[r >> 3] >> (r & 7)) & 1;
+}
+
+/* Writes rows [r0, r0+n) of c as int64 keys into k and sets `bit` in nulls[j]
+ * for a null (whose key is 0). Strings give their code: all rows of a column
+ * share one dictionary, so equal codes are equal strings. */
+static void reduce_keys(const fl_column *c, int64_t r0, int n, int64_t *k,
+                        uint64_t *nulls, uint64_t bit)
+{
+    switch (c->type) {
+    case FL_BOOL: {
+        const uint8_t *v = FL_U8(c) + r0;
+        for (int j = 0; j < n; j++)
+            k[j] = v[j];
+        break;
+    }
+    case FL_INT:
+    case FL_TIMESTAMP:
+        memcpy(k, FL_I64(c) + r0, (size_t)n * sizeof *k);
+        break;
+    case FL_FLOAT: {
+        const double *v = FL_F64(c) + r0;
+        for (int j = 0; j < n; j++)
+            k[j] = float_key(v[j]);
+        break;
+    }
+    default: { /* FL_DATE, FL_STRING: int32 */
+        const int32_t *v = FL_I32(c) + r0;
+        for (int j = 0; j < n; j++)
+            k[j] = v[j];
+        break;
+    }
+    }
+    if (c->validity)
+        for (int j = 0; j < n; j++)
+            if (!bit_valid(c->validity, r0 + j)) {
+                k[j] = 0;
+                nulls[j] |= bit;
+            }
+}
+
+/* ==== stable radix sort =====================================================
+ * Sorts the pairs (kv[i], ix[i]) by kv, stably, 8 bits per pass, skipping the
+ * byte positions on which all keys agree (most of them for small keys).
+ * tkv/tix are scratch of the same size; the result is in *kv and *ix (the
+ * pointers may be swapped with the scratch ones). */
+static void radix_sort(uint64_t **kv, int32_t **ix, uint64_t **tkv,
+                       int32_t **tix, int64_t n, int64_t (*hist)[256])
+{
+    memset(hist, 0, 8 * sizeof *hist);
+    const uint64_t *k = *kv;
+    for (int64_t i = 0; i < n; i++)
+        for (int b = 0; b < 8; b++)
+            hist[b][(k[i] >> (8 * b)) & 255]++;
+    for (int b = 0; b < 8; b++) {
+        uint64_t *src = *kv, *dst = *tkv;
+        int32_t *isrc = *ix, *idst = *tix;
+        if (n == 0 || hist[b][(src[0] >> (8 * b)) & 255] == n)
+            continue; /* every key has the same byte here */
+        int64_t pos = 0;
+        for (int d = 0; d < 256; d++) {
+            int64_t c = hist[b][d];
+            hist[b][d] = pos;
+            pos += c;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            int64_t p = hist[b][(src[i] >> (8 * b)) & 255]++;
+            dst[p] = src[i];
+            idst[p] = isrc[i];
+        }
+        *kv = dst;
+        *tkv = src;
+        *ix = idst;
+        *tix = isrc;
+    }
+}
+
+/* ==== group ids =============================================================
+ * Each path fills gid[r] with a raw slot and builds map[slot] = the final
+ * group id (-1 for an unused slot); finish_ids() then renumbers gid and finds
+ * one representative row per group, from which the key columns are
+ * gathered. */
+
+/* Replaces gid[r] by map[gid[r]] (skipped when map is the identity) and sets
+ * (*rep)[g] to the first row of group g. */
+static fl_status finish_ids(int32_t *gid, int64_t n, const int32_t *map,
+                            int64_t nslots, int64_t ngroups, int32_t **rep,
+                            fl_error *err)
+{
+    int identity = nslots == ngroups;
+    for (int64_t s = 0; identity && s < nslots; s++)
+        identity = map[s] == s;
+    if (!identity)
+        for (int64_t r = 0; r < n; r++)
+            gid[r] = map[gid[r]];
+    int32_t *first = fl_malloc((size_t)(ngroups ? ngroups : 1) * sizeof *first);
+    if (!first)
+        return oom(err);
+    for (int64_t g = 0; g < ngroups; g++)
+        first[g] = -1;
+    /* every group has a row, and usually all show up early */
+    int64_t found = 0;
+    for (int64_t r = 0; r < n && found < ngroups; r++)
+        if (first[gid[r]] < 0) {
+            first[gid[r]] = (int32_t)r;
+            found++;
+        }
+    *rep = first;
+    return FL_OK;
+}
+
+/* One string key: slot = code, the null slot is dict->count. Group order is
+ * code point order of the strings (fl_dict_ranks), null last. */
+static fl_status ids_string(const fl_column *c, int64_t n, int32_t *gid,
+                            int64_t *ngroups, int32_t **rep, fl_error *err)
+{
+    const int32_t *rank = fl_dict_ranks(c->dict);
+    if (!rank)
+        return oom(err);
+    int32_t count = c->dict->count;
+    int64_t nslots = (int64_t)count + 1;
+    int32_t *map = fl_calloc((size_t)nslots, sizeof *map); /* 1 = seen */
+    int32_t *byrank = fl_malloc((size_t)(count ? count : 1) * sizeof *byrank);
+    if (!map || !byrank) {
+        fl_free(map);
+        fl_free(byrank);
+        return oom(err);
+    }
+    const int32_t *code = FL_I32(c);
+    if (!c->validity) {
+        for (int64_t r = 0; r < n; r++) {
+            gid[r] = code[r];
+            map[code[r]] = 1;
+        }
+    } else {
+        for (int64_t r = 0; r < n; r++) {
+            int32_t s = bit_valid(c->validity, r) ? code[r] : count;
+            gid[r] = s;
+            map[s] = 1;
+        }
+    }
+    for (int32_t k = 0; k < count; k++)
+        byrank[rank[k]] = k;
+    int32_t next = 0;
+    for (int32_t k = 0; k < count; k++) {
+        int32_t s = byrank[k];
+        map[s] = map[s] ? next++ : -1;
+    }
+    map[count] = map[count] ? next++ : -1;
+    fl_free(byrank);
+    *ngroups = next;
+    fl_status st = finish_ids(gid, n, map, nslots, next, rep, err);
+    fl_free(map);
+    return st;
+}
+
+/* min and span = max - min of the non-null values of an int-like column
+ * (bool, int, date, timestamp); span 0 and min 0 when there are none. */
+static void int_range(const fl_column *c, int64_t n, int64_t *min,
+                      uint64_t *span)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    const uint8_t *valid = c->validity;
+    switch (c->type) {
+    case FL_BOOL:
+        lo = 0; /* no need to look: the range is at most 2 */
+        hi = 1;
+        break;
+    case FL_DATE: {
+        const int32_t *v = FL_I32(c);
+        for (int64_t r = 0; r < n; r++) {
+            if (valid && !bit_valid(valid, r))
+                continue;
+            lo = v[r] < lo ? v[r] : lo;
+            hi = v[r] > hi ? v[r] : hi;
+        }
+        break;
+    }
+    default: {
+        const int64_t *v = FL_I64(c);
+        for (int64_t r = 0; r < n; r++) {
+            if (valid && !bit_valid(valid, r))
+                continue;
+            lo = v[r] < lo ? v[r] : lo;
+            hi = v[r] > hi ? v[r] : hi;
+        }
+        break;
+    }
+    }
+    if (lo > hi) {
+        *min = 0;
+        *span = 0;
+        return;
+    }
+    *min = lo;
+    *span = (uint64_t)hi - (uint64_t)lo;
+}
+
+/* One int-like key with a small range: slot = value - min, null slot last;
+ * slot order is value order. */
+static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
+                               uint64_t span, int32_t *gid, int64_t *ngroups,
+                               int32_t **rep, fl_error *err)
+{
+    int64_t nslots = (int64_t)span + 2;
+    int32_t nullslot = (int32_t)(span + 1);
+    int32_t *map = fl_calloc((size_t)nslots, sizeof *map); /* 1 = seen */
+    if (!map)
+        return oom(err);
+    const uint8_t *valid = c->validity;
+    switch (c->type) {
+    case FL_BOOL: {
+        const uint8_t *v = FL_U8(c);
+        for (int64_t r = 0; r < n; r++) {
+            int32_t s = v[r];
+            if (valid && !bit_valid(valid, r))
+                s = nullslot;
+            gid[r] = s;
+            map[s] = 1;
+        }
+        break;
+    }
+    case FL_DATE: {
+        const int32_t *v = FL_I32(c);
+        if (!valid) {
+            for (int64_t r = 0; r < n; r++) {
+                int32_t s = (int32_t)(v[r] - min);
+                gid[r] = s;
+                map[s] = 1;
+            }
+        } else {
+            for (int64_t r = 0; r < n; r++) {
+                int32_t s =
+                    bit_valid(valid, r) ? (int32_t)(v[r] - min) : nullslot;
+                gid[r] = s;
+                map[s] = 1;
+            }
+        }
+        break;
+    }
+    default: {
+        const int64_t *v = FL_I64(c);
+        if (!valid) {
+            for (int64_t r = 0; r < n; r++) {
+                int32_t s = (int32_t)((uint64_t)v[r] - (uint64_t)min);
+                gid[r] = s;
+                map[s] = 1;
+            }
+        } else {
+            for (int64_t r = 0; r < n; r++) {
+                int32_t s = bit_valid(valid, r)
+                                ? (int32_t)((uint64_t)v[r] - (uint64_t)min)
+                                : nullslot;
+                gid[r] = s;
+                map[s] = 1;
+            }
+        }
+        break;
+    }
+    }
+    int32_t next = 0;
+    for (int64_t s = 0; s < nslots; s++)
+        map[s] = map[s] ? next++ : -1;
+    *ngroups = next;
+    fl_status st = finish_ids(gid, n, map, nslots, next, rep, err);
+    fl_free(map);
+    return st;
+}
+
+/* The distinct composed keys seen by the hash path, in order of first
+ * appearance: group g has keys[g*nkeys + i], null flags nulls[g] (bit i for
+ * key i), its hash and its first row. */
+typedef struct {
+    int nkeys;
+    int64_t count, cap;
+    int64_t *keys;
+    uint64_t *nulls, *hash;
+    int32_t *first;
+    int32_t *slots; /* open addressing, linear probing: group or -1 */
+    uint64_t mask;  /* number of slots - 1 (a power of two minus one) */
+} keyset;
+
+static void keyset_free(keyset *ks)
+{
+    fl_free(ks->keys);
+    fl_free(ks->nulls);
+    fl_free(ks->hash);
+    fl_free(ks->first);
+    fl_free(ks->slots);
+}
+
+static fl_status keyset_grow_groups(keyset *ks, fl_error *err)
+{
+    int64_t cap = ks->cap ? 2 * ks->cap : 1024;
+    int64_t *keys =
+        fl_realloc(ks->keys, (size_t)cap * (size_t)ks->nkeys * sizeof *keys);
+    if (!keys)
+        return oom(err);
+    ks->keys = keys;
+    uint64_t *nulls = fl_realloc(ks->nulls, (size_t)cap * sizeof *nulls);
+    if (!nulls)
+        return oom(err);
+    ks->nulls = nulls;
+    uint64_t *hash = fl_realloc(ks->hash, (size_t)cap * sizeof *hash);
+    if (!hash)
+        return oom(err);
+    ks->hash = hash;
+    int32_t *first = fl_realloc(ks->first, (size_t)cap * sizeof *first);
+    if (!first)
+        return oom(err);
+    ks->first = first;
+    ks->cap = cap;
+    return FL_OK;
+}
+
+/* Doubles the slot table and reinserts every group by its stored hash. */
+static fl_status keyset_grow_slots(keyset *ks, fl_error *err)
+{
+    uint64_t nslots = ks->slots ? 2 * (ks->mask + 1) : 2048;
+    int32_t *slots = fl_malloc((size_t)nslots * sizeof *slots);
+    if (!slots)
+        return oom(err);
+    memset(slots, 0xff, (size_t)nslots * sizeof *slots);
+    uint64_t mask = nslots - 1;
+    for (int64_t g = 0; g < ks->count; g++) {
+        uint64_t s = ks->hash[g] & mask;
+        while (slots[s] >= 0)
+            s = (s + 1) & mask;
+        slots[s] = (int32_t)g;
+    }
+    fl_free(ks->slots);
+    ks->slots = slots;
+    ks->mask = mask;
+    return FL_OK;
+}
+
+/* Hash path: raw slot = order of first appearance of the composed key. */
+static fl_status keyset_build(keyset *ks, fl_column *const *kc, int nkeys,
+                              int64_t n, int32_t *gid, fl_error *err)
+{
+    fl_status st = FL_OK;
+    int64_t *kbuf = fl_malloc((size_t)nkeys * CHUNK * sizeof *kbuf);
+    uint64_t *nb = fl_malloc(CHUNK * sizeof *nb);
+    uint64_t *hb = fl_malloc(CHUNK * sizeof *hb);
+    if (!kbuf || !nb || !hb) {
+        st = oom(err);
+        goto done;
+    }
+    if ((st = keyset_grow_slots(ks, err)) != FL_OK ||
+        (st = keyset_grow_groups(ks, err)) != FL_OK)
+        goto done;
+    for (int64_t r0 = 0; r0 < n; r0 += CHUNK) {
+        int m = (int)(n - r0 < CHUNK ? n - r0 : CHUNK);
+        memset(nb, 0, (size_t)m * sizeof *nb);
+        for (int i = 0; i < nkeys; i++)
+            reduce_keys(kc[i], r0, m, kbuf + (size_t)i * CHUNK, nb,
+                        UINT64_C(1) << i);
+        for (int j = 0; j < m; j++)
+            hb[j] = nb[j] * UINT64_C(0x9e3779b97f4a7c15);
+        for (int i = 0; i < nkeys; i++) {
+            const int64_t *k = kbuf + (size_t)i * CHUNK;
+            for (int j = 0; j < m; j++)
+                hb[j] = mix64(hb[j] ^
+                              ((uint64_t)k[j] + (hb[j] << 6) + (hb[j] >> 2)));
+        }
+        for (int j = 0; j < m; j++) {
+            uint64_t h = hb[j], s = h & ks->mask;
+            int32_t g;
+            for (;;) {
+                g = ks->slots[s];
+                if (g < 0)
+                    break;
+                if (ks->hash[g] == h && ks->nulls[g] == nb[j]) {
+                    const int64_t *gk = ks->keys + (size_t)g * nkeys;
+                    int i = 0;
+                    while (i < nkeys && gk[i] == kbuf[(size_t)i * CHUNK + j])
+                        i++;
+                    if (i == nkeys)
+                        break;
+                }
+                s = (s + 1) & ks->mask;
+            }
+            if (g < 0) { /* a new key */
+                if (ks->count == ks->cap &&
+                    (st = keyset_grow_groups(ks, err)) != FL_OK)
+                    goto done;
+                g = (int32_t)ks->count++;
+                int64_t *gk = ks->keys + (size_t)g * nkeys;
+                for (int i = 0; i < nkeys; i++)
+                    gk[i] = kbuf[(size_t)i * CHUNK + j];
+                ks->nulls[g] = nb[j];
+                ks->hash[g] = h;
+                ks->first[g] = (int32_t)(r0 + j);
+                ks->slots[s] = g;
+                if ((uint64_t)ks->count * 2 > ks->mask + 1 &&
+                    (st = keyset_grow_slots(ks, err)) != FL_OK)
+                    goto done;
+            }
+            gid[r0 + j] = g;
+        }
+    }
+done:
+    fl_free(kbuf);
+    fl_free(nb);
+    fl_free(hb);
+    return st;
+}
+
+/* Sorts the groups of ks by their keys (last key least significant; within
+ * a key, nulls after values) and returns map[raw] = position. */
+static fl_status keyset_order(const keyset *ks, fl_column *const *kc,
+                              int32_t **map_out, fl_error *err)
+{
+    fl_status st = FL_OK;
+    int64_t n = ks->count, nk = ks->nkeys;
+    size_t sz = (size_t)(n ? n : 1);
+    uint64_t *kv = fl_malloc(sz * sizeof *kv),
+             *tkv = fl_malloc(sz * sizeof *tkv);
+    int32_t *ix = fl_malloc(sz * sizeof *ix),
+            *tix = fl_malloc(sz * sizeof *tix);
+    int64_t(*hist)[256] = fl_malloc(8 * sizeof *hist);
+    uint64_t *kv0 = kv, *tkv0 = tkv; /* to free whatever the swaps did */
+    int32_t *ix0 = ix, *tix0 = tix;
+    if (!kv || !tkv || !ix || !tix || !hist) {
+        st = oom(err);
+        goto done;
+    }
+    for (int64_t g = 0; g < n; g++)
+        ix[g] = (int32_t)g;
+    for (int64_t i = nk - 1; i >= 0; i--) {
+        const int64_t *keys = ks->keys + i;
+        uint64_t nullbit = UINT64_C(1) << i;
+        switch (kc[i]->type) {
+        case FL_STRING: {
+            const int32_t *rank = fl_dict_ranks(kc[i]->dict);
+            if (!rank) {
+                st = oom(err);
+                goto done;
+            }
+            for (int64_t p = 0; p < n; p++) {
+                int32_t g = ix[p];
+                kv[p] =
+                    (ks->nulls[g] & nullbit) ? 0 : (uint64_t)rank[keys[g * nk]];
+            }
+            break;
+        }
+        case FL_FLOAT:
+            for (int64_t p = 0; p < n; p++)
+                kv[p] = float_ukey(keys[ix[p] * nk]);
+            break;
+        default:
+            for (int64_t p = 0; p < n; p++)
+                kv[p] = int_ukey(keys[ix[p] * nk]);
+            break;
+        }
+        radix_sort(&kv, &ix, &tkv, &tix, n, hist);
+        /* then nulls of this key after its values, keeping the order */
+        int64_t nnull = 0;
+        for (int64_t g = 0; g < n; g++)
+            nnull += (ks->nulls[g] & nullbit) != 0;
+        if (nnull > 0) {
+            int64_t a = 0, b = n - nnull;
+            for (int64_t p = 0; p < n; p++) {
+                int32_t g = ix[p];
+                if (ks->nulls[g] & nullbit)
+                    tix[b++] = g;
+                else
+                    tix[a++] = g;
+            }
+            int32_t *t = ix;
+            ix = tix;
+            tix = t;
+        }
+    }
+    /* reuse tix (n entries) as the map */
+    for (int64_t p = 0; p < n; p++)
+        tix[ix[p]] = (int32_t)p;
+    *map_out = tix;
+    if (tix == tix0)
+        tix0 = NULL;
+    else
+        ix0 = NULL;
+done:
+    fl_free(kv0);
+    fl_free(tkv0);
+    fl_free(ix0);
+    fl_free(tix0);
+    fl_free(hist);
+    return st;
+}
+
+static fl_status ids_hash(fl_column *const *kc, int nkeys, int64_t n,
+                          int32_t *gid, int64_t *ngroups, int32_t **rep,
+                          fl_error *err)
+{
+    keyset ks = {.nkeys = nkeys};
+    int32_t *map = NULL;
+    fl_status st = keyset_build(&ks, kc, nkeys, n, gid, err);
+    if (st == FL_OK)
+        st = keyset_order(&ks, kc, &map, err);
+    if (st == FL_OK) {
+        /* the first row of each group, in the new order */
+        int32_t *first =
+            fl_malloc((size_t)(ks.count ? ks.count : 1) * sizeof *first);
+        if (!first) {
+            st = oom(err);
+        } else {
+            for (int64_t g = 0; g < ks.count; g++)
+                first[map[g]] = ks.first[g];
+            for (int64_t r = 0; r < n; r++)
+                gid[r] = map[gid[r]];
+            *rep = first;
+            *ngroups = ks.count;
+        }
+    }
+    fl_free(map);
+    keyset_free(&ks);
+    return st;
+}
+
+fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
+                       int32_t **gid_out, int64_t *ngroups_out,
+                       fl_column **key_cols, fl_error *err)
+{
+    if (nkeys < 0 || nkeys > MAX_KEYS)
+        return fl_seterr(err, FL_EINVAL,
+                         "group_by: %d keys (at most %d are supported)", nkeys,
+                         MAX_KEYS);
+    int64_t n = t->nrows;
+    fl_status st = FL_OK;
+    fl_column *kc[MAX_KEYS] = {0};
+    int32_t *rep = NULL;
+    int64_t ngroups = 0;
+    int32_t *gid = fl_malloc((size_t)(n ? n : 1) * sizeof *gid);
+    if (!gid)
+        return oom(err);
+    for (int i = 0; i < nkeys; i++)
+        key_cols[i] = NULL;
+
+    if (nkeys == 0) { /* one group of every row, even of none */
+        memset(gid, 0, (size_t)n * sizeof *gid);
+        *gid_out = gid;
+        *ngroups_out = 1;
+        return FL_OK;
+    }
+    for (int i = 0; i < nkeys; i++)
+        if ((st = fl_expr_eval(keys[i], t, &kc[i], err)) != FL_OK)
+            goto fail;
+
+    fl_type ty = kc[0]->type;
+    int dense_done = 0;
+    if (nkeys == 1 && ty == FL_STRING &&
+        (int64_t)kc[0]->dict->count <= 4 * n + 4096) {
+        st = ids_string(kc[0], n, gid, &ngroups, &rep, err);
+        dense_done = 1;
+    } else if (nkeys == 1 && ty != FL_STRING && ty != FL_FLOAT) {
+        int64_t min;
+        uint64_t span;
+        int_range(kc[0], n, &min, &span);
+        if (span <= (uint64_t)(4 * n) && span <= (UINT64_C(1) << 24)) {
+            st = ids_dense_int(kc[0], n, min, span, gid, &ngroups, &rep, err);
+            dense_done = 1;
+        }
+    }
+    if (!dense_done)
+        st = ids_hash(kc, nkeys, n, gid, &ngroups, &rep, err);
+    if (st != FL_OK)
+        goto fail;
+
+    for (int i = 0; i < nkeys; i++)
+        if ((st = fl_column_gather(kc[i], rep, ngroups, &key_cols[i], err)) !=
+            FL_OK)
+            goto fail;
+    for (int i = 0; i < nkeys; i++)
+        fl_column_unref(kc[i]);
+    fl_free(rep);
+    *gid_out = gid;
+    *ngroups_out = ngroups;
+    return FL_OK;
+
+fail:
+    for (int i = 0; i < nkeys; i++) {
+        fl_column_unref(kc[i]);
+        fl_column_unref(key_cols[i]);
+        key_cols[i] = NULL;
+    }
+    fl_free(rep);
+    fl_free(gid);
+    return st;
+}
+
+/* ==== aggregates ============================================================
+ */
+
+/* Runs the statements in ... for every row r in [0, n) whose bit is set in
+ * the validity bitmap `valid` (NULL = all valid), with g = gid[r]. The loop
+ * is written twice so that a column without nulls pays no per-row test. */
+#define FOR_VALID_ROWS(valid, gid, n, ...)                                     \
+    do {                                                                       \
+        const uint8_t *valid_ = (valid);                                       \
+        if (!valid_) {                                                         \
+            for (int64_t r = 0; r < (n); r++) {                                \
+                int32_t g = (gid)[r];                                          \
+                (void)g;                                                       \
+                __VA_ARGS__                                                    \
+            }                                                                  \
+        } else {                                                               \
+            for (int64_t r = 0; r < (n); r++) {                                \
+                if (!bit_valid(valid_, r))                                     \
+                    continue;                                                  \
+                int32_t g = (gid)[r];                                          \
+                (void)g;                                                       \
+                __VA_ARGS__                                                    \
+            }                                                                  \
+        }                                                                      \
+    } while (0)
+
+static inline int add_overflows(int64_t a, int64_t b, int64_t *sum)
+{
+#if defined(__GNUC__)
+    return __builtin_add_overflow(a, b, sum);
+#else /* the sum wrapped around, as the builtin stores it */
+    *sum = (int64_t)((uint64_t)a + (uint64_t)b);
+    return (b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b);
+#endif
+}
+
+/* What every aggregate of one group-by shares. */
+typedef struct {
+    const int32_t *gid;
+    int64_t nrows, ngroups;
+    int64_t *sizes; /* rows per group, computed on first use */
+} agg_ctx;
+
+static const char *const agg_names[] = {
+    "count",          "count",  "count_if", "sum",    "mean", "min",   "max",
+    "count_distinct", "median", "quantile", "stddev", "corr", "first", "last",
+};
+
+static fl_status group_sizes(agg_ctx *x, fl_error *err)
+{
+    if (x->sizes)
+        return FL_OK;
+    int64_t *s = fl_calloc((size_t)(x->ngroups ? x->ngroups : 1), sizeof *s);
+    if (!s)
+        return oom(err);
+    for (int64_t r = 0; r < x->nrows; r++)
+        s[x->gid[r]]++;
+    x->sizes = s;
+    return FL_OK;
+}
+
+/* Non-null values of c per group, into a new array. */
+static fl_status valid_counts(agg_ctx *x, const fl_column *c, int64_t **out,
+                              fl_error *err)
+{
+    fl_status st = group_sizes(x, err);
+    if (st != FL_OK)
+        return st;
+    size_t bytes = (size_t)(x->ngroups ? x->ngroups : 1) * sizeof(int64_t);
+    int64_t *cnt = fl_malloc(bytes);
+    if (!cnt)
+        return oom(err);
+    if (!c->validity) {
+        memcpy(cnt, x->sizes, bytes);
+    } else {
+        memset(cnt, 0, bytes);
+        FOR_VALID_ROWS(c->validity, x->gid, x->nrows, cnt[g]++;);
+    }
+    *out = cnt;
+    return FL_OK;
+}
+
+/* A column of ngroups zeroed valid values (dict: for strings). */
+static fl_status new_out(fl_type type, int64_t ngroups, fl_dict *dict,
+                         fl_column **out, fl_error *err)
+{
+    fl_column *c = fl_column_new(type, ngroups, dict);
+    if (!c)
+        return oom(err);
+    fl_status st = fl_column_resize(c, ngroups, err);
+    if (st != FL_OK) {
+        fl_column_unref(c);
+        return st;
+    }
+    *out = c;
+    return FL_OK;
+}
+
+/* Marks null (with zeroed data) every group g where cnt[g] < min_count. */
+static fl_status null_where_few(fl_column *c, const int64_t *cnt,
+                                int64_t min_count, fl_error *err)
+{
+    size_t w = fl_type_width(c->type);
+    for (int64_t g = 0; g < c->length; g++)
+        if (cnt[g] < min_count) {
+            memset((char *)c->data + (size_t)g * w, 0, w);
+            fl_status st = fl_column_set_null(c, g, err);
+            if (st != FL_OK)
+                return st;
+        }
+    return FL_OK;
+}
+
+/* The values of an int or float column as doubles: the column's own array
+ * for float, else a converted copy in *owned (to fl_free). */
+static fl_status as_doubles(const fl_column *c, const double **v,
+                            double **owned, fl_error *err)
+{
+    *owned = NULL;
+    if (c->type == FL_FLOAT) {
+        *v = FL_F64(c);
+        return FL_OK;
+    }
+    double *d = fl_malloc((size_t)(c->length ? c->length : 1) * sizeof *d);
+    if (!d)
+        return oom(err);
+    const int64_t *iv = FL_I64(c);
+    for (int64_t r = 0; r < c->length; r++)
+        d[r] = (double)iv[r];
+    *v = d;
+    *owned = d;
+    return FL_OK;
+}
+
+static fl_status agg_count(agg_ctx *x, const fl_column *c, fl_column **out,
+                           fl_error *err)
+{
+    int64_t *cnt = NULL;
+    fl_status st = c ? valid_counts(x, c, &cnt, err) : group_sizes(x, err);
+    if (st == FL_OK)
+        st = new_out(FL_INT, x->ngroups, NULL, out, err);
+    if (st == FL_OK)
+        memcpy(FL_I64(*out), c ? cnt : x->sizes,
+               (size_t)x->ngroups * sizeof(int64_t));
+    fl_free(cnt);
+    return st;
+}
+
+static fl_status agg_count_if(agg_ctx *x, const fl_column *c, fl_column **out,
+                              fl_error *err)
+{
+    fl_status st = new_out(FL_INT, x->ngroups, NULL, out, err);
+    if (st != FL_OK)
+        return st;
+    int64_t *cnt = FL_I64(*out);
+    const uint8_t *v = FL_U8(c);
+    FOR_VALID_ROWS(c->validity, x->gid, x->nrows, cnt[g] += v[r];);
+    return FL_OK;
+}
+
+/* sum (int -> int, float -> float) and mean (-> float). */
+static fl_status agg_sum_mean(agg_ctx *x, const fl_agg_spec *a,
+                              const fl_column *c, fl_column **out,
+                              fl_error *err)
+{
+    int64_t ng = x->ngroups, n = x->nrows;
+    const int32_t *gid = x->gid;
+    int is_mean = a->kind == FL_AGG_MEAN;
+    int64_t *cnt = NULL, *isum = NULL; /* isum: int sums for mean of int */
+    int64_t *hi = NULL; /* wrap-arounds of the int sums, if any */
+    fl_column *res = NULL;
+    fl_status st = valid_counts(x, c, &cnt, err);
+    if (st == FL_OK)
+        st = new_out(c->type == FL_INT && !is_mean ? FL_INT : FL_FLOAT, ng,
+                     NULL, &res, err);
+    if (st == FL_OK && c->type == FL_INT && is_mean &&
+        !(isum = fl_calloc((size_t)(ng ? ng : 1), sizeof *isum)))
+        st = oom(err);
+    if (st != FL_OK)
+        goto done;
+    if (c->type == FL_INT) {
+        const int64_t *v = FL_I64(c);
+        int64_t *s = is_mean ? isum : FL_I64(res);
+        int ovf = 0;
+        FOR_VALID_ROWS(c->validity, gid, n,
+                       ovf |= add_overflows(s[g], v[r], &s[g]););
+        if (ovf) {
+            /* A running sum left the int64 range. Redo it counting the
+             * wrap-arounds, so that the exact sum s[g] + hi[g] * 2^64 (and
+             * whether it fits) does not depend on the order of the rows. */
+            hi = fl_calloc((size_t)(ng ? ng : 1), sizeof *hi);
+            if (!hi) {
+                st = oom(err);
+                goto done;
+            }
+            memset(s, 0, (size_t)ng * sizeof *s);
+            FOR_VALID_ROWS(c->validity, gid, n, {
+                if (add_overflows(s[g], v[r], &s[g]))
+                    hi[g] += v[r] < 0 ? -1 : 1;
+            });
+        }
+        for (int64_t g = 0; hi && !is_mean && g < ng; g++)
+            if (hi[g] != 0) {
+                st = fl_seterr(err, FL_EINVAL,
+                               "%s: sum overflows the 64-bit integer range "
+                               "(sum a float expression instead)",
+                               a->name);
+                goto done;
+            }
+        if (is_mean) {
+            double *m = FL_F64(res);
+            for (int64_t g = 0; g < ng; g++) {
+                double exact = (double)s[g];
+                if (hi)
+                    exact += (double)hi[g] * 18446744073709551616.0;
+                m[g] = cnt[g] ? exact / (double)cnt[g] : 0;
+            }
+        }
+    } else {
+        const double *v = FL_F64(c);
+        double *s = FL_F64(res);
+        FOR_VALID_ROWS(c->validity, gid, n, s[g] += v[r];);
+        if (is_mean)
+            for (int64_t g = 0; g < ng; g++)
+                s[g] = cnt[g] ? s[g] / (double)cnt[g] : 0;
+    }
+    st = null_where_few(res, cnt, 1, err);
+done:
+    fl_free(isum);
+    fl_free(hi);
+    fl_free(cnt);
+    if (st == FL_OK)
+        *out = res;
+    else
+        fl_column_unref(res);
+    return st;
+}
+
+/* min / max keeping the argument's type; strings by code point. */
+static fl_status agg_minmax(agg_ctx *x, const fl_column *c, int is_max,
+                            fl_column **out, fl_error *err)
+{
+    int64_t ng = x->ngroups, n = x->nrows;
+    const int32_t *gid = x->gid;
+    int64_t *cnt = NULL;
+    int32_t *best = NULL;
+    fl_column *res = NULL;
+    fl_status st = valid_counts(x, c, &cnt, err);
+    if (st == FL_OK)
+        st = new_out(c->type, ng, c->dict, &res, err);
+    if (st != FL_OK)
+        goto done;
+    switch (c->type) {
+    case FL_BOOL: { /* min = all true, max = any true */
+        const uint8_t *v = FL_U8(c);
+        uint8_t *m = FL_U8(res);
+        if (is_max) {
+            FOR_VALID_ROWS(c->validity, gid, n, m[g] |= v[r];);
+        } else {
+            memset(m, 1, (size_t)ng);
+            FOR_VALID_ROWS(c->validity, gid, n, m[g] &= v[r];);
+        }
+        break;
+    }
+    case FL_INT:
+    case FL_TIMESTAMP: {
+        const int64_t *v = FL_I64(c);
+        int64_t *m = FL_I64(res);
+        for (int64_t g = 0; g < ng; g++)
+            m[g] = is_max ? INT64_MIN : INT64_MAX;
+        if (is_max)
+            FOR_VALID_ROWS(c->validity, gid, n, if (v[r] > m[g]) m[g] = v[r];);
+        else
+            FOR_VALID_ROWS(c->validity, gid, n, if (v[r] < m[g]) m[g] = v[r];);
+        break;
+    }
+    case FL_FLOAT: {
+        /* NaN is the largest value: max starts at -inf and takes a NaN;
+         * min starts at NaN, which any value replaces. */
+        const double *v = FL_F64(c);
+        double *m = FL_F64(res);
+        for (int64_t g = 0; g < ng; g++)
+            m[g] = is_max ? -INFINITY : NAN;
+        if (is_max)
+            FOR_VALID_ROWS(c->validity, gid, n,
+                           if (v[r] > m[g] || isnan(v[r])) m[g] = v[r];);
+        else
+            FOR_VALID_ROWS(c->validity, gid, n,
+                           if (v[r] < m[g] || isnan(m[g])) m[g] = v[r];);
+        break;
+    }
+    case FL_DATE: {
+        const int32_t *v = FL_I32(c);
+        int32_t *m = FL_I32(res);
+        for (int64_t g = 0; g < ng; g++)
+            m[g] = is_max ? INT32_MIN : INT32_MAX;
+        if (is_max)
+            FOR_VALID_ROWS(c->validity, gid, n, if (v[r] > m[g]) m[g] = v[r];);
+        else
+            FOR_VALID_ROWS(c->validity, gid, n, if (v[r] < m[g]) m[g] = v[r];);
+        break;
+    }
+    case FL_STRING: { /* compare ranks, keep codes */
+        const int32_t *rank = fl_dict_ranks(c->dict);
+        best = fl_malloc((size_t)(ng ? ng : 1) * sizeof *best);
+        if (!rank || !best) {
+            st = oom(err);
+            goto done;
+        }
+        const int32_t *v = FL_I32(c);
+        int32_t *m = FL_I32(res);
+        for (int64_t g = 0; g < ng; g++)
+            best[g] = is_max ? -1 : INT32_MAX;
+        if (is_max)
+            FOR_VALID_ROWS(c->validity, gid, n, {
+                int32_t k = rank[v[r]];
+                if (k > best[g]) {
+                    best[g] = k;
+                    m[g] = v[r];
+                }
+            });
+        else
+            FOR_VALID_ROWS(c->validity, gid, n, {
+                int32_t k = rank[v[r]];
+                if (k < best[g]) {
+                    best[g] = k;
+                    m[g] = v[r];
+                }
+            });
+        break;
+    }
+    default:
+        break;
+    }
+    st = null_where_few(res, cnt, 1, err);
+done:
+    fl_free(cnt);
+    fl_free(best);
+    if (st == FL_OK)
+        *out = res;
+    else
+        fl_column_unref(res);
+    return st;
+}
+
+/* first / last non-null value in row order: gather the chosen rows. */
+static fl_status agg_first_last(agg_ctx *x, const fl_column *c, int is_last,
+                                fl_column **out, fl_error *err)
+{
+    int64_t ng = x->ngroups;
+    int32_t *idx = fl_malloc((size_t)(ng ? ng : 1) * sizeof *idx);
+    if (!idx)
+        return oom(err);
+    for (int64_t g = 0; g < ng; g++)
+        idx[g] = -1;
+    if (is_last)
+        FOR_VALID_ROWS(c->validity, x->gid, x->nrows, idx[g] = (int32_t)r;);
+    else
+        FOR_VALID_ROWS(c->validity, x->gid, x->nrows,
+                       if (idx[g] < 0) idx[g] = (int32_t)r;);
+    fl_status st = fl_column_gather(c, idx, ng, out, err);
+    fl_free(idx);
+    return st;
+}
+
+/* count_distinct: a hash set of (group, value key) pairs; a new pair counts
+ * one for its group. */
+typedef struct {
+    int64_t *val;
+    int32_t *grp; /* -1 = empty slot */
+    uint64_t mask;
+    int64_t used;
+} pairset;
+
+static fl_status pairset_resize(pairset *ps, uint64_t nslots, fl_error *err)
+{
+    int64_t *val = fl_malloc((size_t)nslots * sizeof *val);
+    int32_t *grp = fl_malloc((size_t)nslots * sizeof *grp);
+    if (!val || !grp) {
+        fl_free(val);
+        fl_free(grp);
+        return oom(err);
+    }
+    memset(grp, 0xff, (size_t)nslots * sizeof *grp);
+    uint64_t mask = nslots - 1;
+    for (uint64_t s = 0; ps->grp && s <= ps->mask; s++) {
+        if (ps->grp[s] < 0)
+            continue;
+        uint64_t h =
+            mix64((uint64_t)ps->val[s] ^ mix64((uint64_t)ps->grp[s] + 1)) &
+            mask;
+        while (grp[h] >= 0)
+            h = (h + 1) & mask;
+        val[h] = ps->val[s];
+        grp[h] = ps->grp[s];
+    }
+    fl_free(ps->val);
+    fl_free(ps->grp);
+    ps->val = val;
+    ps->grp = grp;
+    ps->mask = mask;
+    return FL_OK;
+}
+
+static fl_status agg_count_distinct(agg_ctx *x, const fl_column *c,
+                                    fl_column **out, fl_error *err)
+{
+    pairset ps = {0};
+    fl_column *res = NULL;
+    int64_t kbuf[CHUNK];
+    uint64_t nb[CHUNK];
+    fl_status st = new_out(FL_INT, x->ngroups, NULL, &res, err);
+    if (st == FL_OK)
+        st = pairset_resize(&ps, 1024, err);
+    if (st != FL_OK)
+        goto done;
+    int64_t *cnt = FL_I64(res);
+    for (int64_t r0 = 0; r0 < x->nrows; r0 += CHUNK) {
+        int m = (int)(x->nrows - r0 < CHUNK ? x->nrows - r0 : CHUNK);
+        memset(nb, 0, (size_t)m * sizeof *nb);
+        reduce_keys(c, r0, m, kbuf, nb, 1);
+        for (int j = 0; j < m; j++) {
+            if (nb[j])
+                continue;
+            int32_t g = x->gid[r0 + j];
+            uint64_t s =
+                mix64((uint64_t)kbuf[j] ^ mix64((uint64_t)g + 1)) & ps.mask;
+            while (ps.grp[s] >= 0 && (ps.grp[s] != g || ps.val[s] != kbuf[j]))
+                s = (s + 1) & ps.mask;
+            if (ps.grp[s] >= 0)
+                continue; /* seen */
+            ps.grp[s] = g;
+            ps.val[s] = kbuf[j];
+            cnt[g]++;
+            if ((uint64_t)++ps.used * 2 > ps.mask + 1 &&
+                (st = pairset_resize(&ps, 2 * (ps.mask + 1), err)) != FL_OK)
+                goto done;
+        }
+    }
+done:
+    fl_free(ps.val);
+    fl_free(ps.grp);
+    if (st == FL_OK)
+        *out = res;
+    else
+        fl_column_unref(res);
+    return st;
+}
+
+static void insertion_sort_f64(double *a, int64_t n)
+{
+    for (int64_t i = 1; i < n; i++) {
+        double v = a[i];
+        int64_t j = i;
+        while (j > 0 && f64_lt(v, a[j - 1])) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+/* Rearranges a[0..n) so that a[k] holds the value a full sort would put
+ * there, with no larger value before it and no smaller one after it
+ * (quickselect, Hoare partition around a median of three). */
+static void select_kth(double *a, int64_t n, int64_t k)
+{
+    int64_t lo = 0, hi = n - 1;
+    while (hi - lo >= 16) {
+        int64_t mid = lo + (hi - lo) / 2;
+        double t;
+        if (f64_lt(a[mid], a[lo]))
+            t = a[mid], a[mid] = a[lo], a[lo] = t;
+        if (f64_lt(a[hi], a[lo]))
+            t = a[hi], a[hi] = a[lo], a[lo] = t;
+        if (f64_lt(a[hi], a[mid]))
+            t = a[hi], a[hi] = a[mid], a[mid] = t;
+        double pivot = a[mid];
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (f64_lt(a[i], pivot))
+                i++;
+            while (f64_lt(pivot, a[j]))
+                j--;
+            if (i <= j) {
+                t = a[i], a[i] = a[j], a[j] = t;
+                i++;
+                j--;
+            }
+        }
+        /* now a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] == pivot */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+    insertion_sort_f64(a + lo, hi - lo + 1);
+}
+
+/* median (q = 0.5) and quantile: values gathered per group by a counting
+ * sort on the group id, then a selection inside each group. */
+static fl_status agg_quantile(agg_ctx *x, const fl_column *c, double q,
+                              fl_column **out, fl_error *err)
+{
+    int64_t ng = x->ngroups;
+    int64_t *cnt = NULL, *pos = NULL;
+    double *vals = NULL, *owned = NULL;
+    const double *v;
+    fl_column *res = NULL;
+    fl_status st = valid_counts(x, c, &cnt, err);
+    if (st == FL_OK)
+        st = as_doubles(c, &v, &owned, err);
+    if (st == FL_OK)
+        st = new_out(FL_FLOAT, ng, NULL, &res, err);
+    if (st != FL_OK)
+        goto done;
+    pos = fl_malloc((size_t)(ng ? ng : 1) * sizeof *pos);
+    int64_t total = 0;
+    for (int64_t g = 0; g < ng; g++)
+        total += cnt[g];
+    vals = fl_malloc((size_t)(total ? total : 1) * sizeof *vals);
+    if (!pos || !vals) {
+        st = oom(err);
+        goto done;
+    }
+    for (int64_t g = 0, p = 0; g < ng; g++) {
+        pos[g] = p;
+        p += cnt[g];
+    }
+    FOR_VALID_ROWS(c->validity, x->gid, x->nrows, vals[pos[g]++] = v[r];);
+    double *m = FL_F64(res);
+    for (int64_t g = 0; g < ng; g++) {
+        int64_t k = cnt[g];
+        if (k == 0)
+            continue;
+        double *a = vals + pos[g] - k; /* pos[g] is now the group's end */
+        double h = (double)(k - 1) * q;
+        int64_t lo = (int64_t)floor(h);
+        if (lo > k - 1)
+            lo = k - 1;
+        select_kth(a, k, lo);
+        double x_lo = a[lo], res_v = x_lo;
+        if (h > (double)lo && lo + 1 < k) {
+            double x_hi = a[lo + 1]; /* the smallest value after a[lo] */
+            for (int64_t i = lo + 2; i < k; i++)
+                if (f64_lt(a[i], x_hi))
+                    x_hi = a[i];
+            res_v = x_lo + (h - (double)lo) * (x_hi - x_lo);
+        }
+        m[g] = res_v;
+    }
+    st = null_where_few(res, cnt, 1, err);
+done:
+    fl_free(cnt);
+    fl_free(pos);
+    fl_free(vals);
+    fl_free(owned);
+    if (st == FL_OK)
+        *out = res;
+    else
+        fl_column_unref(res);
+    return st;
+}
+
+/* Sample standard deviation, two-pass: means, then squared deviations. */
+static fl_status agg_stddev(agg_ctx *x, const fl_column *c, fl_column **out,
+                            fl_error *err)
+{
+    int64_t ng = x->ngroups;
+    int64_t *cnt = NULL;
+    double *mean = NULL, *owned = NULL;
+    const double *v;
+    fl_column *res = NULL;
+    fl_status st = valid_counts(x, c, &cnt, err);
+    if (st == FL_OK)
+        st = as_doubles(c, &v, &owned, err);
+    if (st == FL_OK)
+        st = new_out(FL_FLOAT, ng, NULL, &res, err);
+    if (st != FL_OK)
+        goto done;
+    mean = fl_calloc((size_t)(ng ? ng : 1), sizeof *mean);
+    if (!mean) {
+        st = oom(err);
+        goto done;
+    }
+    FOR_VALID_ROWS(c->validity, x->gid, x->nrows, mean[g] += v[r];);
+    for (int64_t g = 0; g < ng; g++)
+        mean[g] = cnt[g] ? mean[g] / (double)cnt[g] : 0;
+    double *m2 = FL_F64(res);
+    FOR_VALID_ROWS(c->validity, x->gid, x->nrows, {
+        double d = v[r] - mean[g];
+        m2[g] += d * d;
+    });
+    for (int64_t g = 0; g < ng; g++)
+        m2[g] = cnt[g] > 1 ? sqrt(m2[g] / (double)(cnt[g] - 1)) : 0;
+    st = null_where_few(res, cnt, 2, err);
+done:
+    fl_free(cnt);
+    fl_free(mean);
+    fl_free(owned);
+    if (st == FL_OK)
+        *out = res;
+    else
+        fl_column_unref(res);
+    return st;
+}
+
+/* Pearson's r over the rows where both a and b are non-null, two-pass. */
+static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
+                          fl_column **out, fl_error *err)
+{
+    int64_t ng = x->ngroups, n = x->nrows;
+    const int32_t *gid = x->gid;
+    double *ownA = NULL, *ownB = NULL, *acc = NULL;
+    int64_t *cnt = NULL;
+    uint8_t *both = NULL;
+    const double *va, *vb;
+    fl_column *res = NULL;
+    fl_status st = as_doubles(ca, &va, &ownA, err);
+    if (st == FL_OK)
+        st = as_doubles(cb, &vb, &ownB, err);
+    if (st == FL_OK)
+        st = new_out(FL_FLOAT, ng, NULL, &res, err);
+    if (st != FL_OK)
+        goto done;
+    cnt = fl_calloc((size_t)(ng ? ng : 1), sizeof *cnt);
+    acc = fl_calloc((size_t)(ng ? ng : 1) * 5, sizeof *acc);
+    if (!cnt || !acc) {
+        st = oom(err);
+        goto done;
+    }
+    /* a pair is valid when both are: one combined bitmap, if any */
+    if (ca->validity || cb->validity) {
+        size_t nb = (size_t)(n + 7) / 8;
+        both = fl_malloc(nb ? nb : 1);
+        if (!both) {
+            st = oom(err);
+            goto done;
+        }
+        for (size_t i = 0; i < nb; i++)
+            both[i] = (ca->validity ? ca->validity[i] : 0xff) &
+                      (cb->validity ? cb->validity[i] : 0xff);
+    }
+    double *ma = acc, *mb = acc + ng, *sab = acc + 2 * ng, *saa = acc + 3 * ng,
+           *sbb = acc + 4 * ng;
+    FOR_VALID_ROWS(both, gid, n, {
+        cnt[g]++;
+        ma[g] += va[r];
+        mb[g] += vb[r];
+    });
+    for (int64_t g = 0; g < ng; g++)
+        if (cnt[g]) {
+            ma[g] /= (double)cnt[g];
+            mb[g] /= (double)cnt[g];
+        }
+    FOR_VALID_ROWS(both, gid, n, {
+        double da = va[r] - ma[g], db = vb[r] - mb[g];
+        sab[g] += da * db;
+        saa[g] += da * da;
+        sbb[g] += db * db;
+    });
+    double *m = FL_F64(res);
+    for (int64_t g = 0; g < ng; g++) {
+        if (cnt[g] < 2 || saa[g] == 0 || sbb[g] == 0) {
+            cnt[g] = 0; /* null */
+            continue;
+        }
+        double rr = sab[g] / sqrt(saa[g] * sbb[g]);
+        m[g] = rr > 1 ? 1 : rr < -1 ? -1 : rr; /* rounding can pass +-1 */
+    }
+    st = null_where_few(res, cnt, 1, err);
+done:
+    fl_free(ownA);
+    fl_free(ownB);
+    fl_free(acc);
+    fl_free(cnt);
+    fl_free(both);
+    if (st == FL_OK)
+        *out = res;
+    else
+        fl_column_unref(res);
+    return st;
+}
+
+/* An FL_EINVAL naming the aggregate, its argument and the argument type. */
+static fl_status arg_type_error(const fl_agg_spec *a, const fl_expr *e,
+                                fl_type got, const char *want, fl_error *err)
+{
+    char *d = fl_expr_describe(e);
+    fl_status st =
+        fl_seterr(err, FL_EINVAL, "%s: %s(%s) needs %s, got %s", a->name,
+                  agg_names[a->kind], d ? d : "?", want, fl_type_name(got));
+    fl_free(d);
+    return st;
+}
+
+static int is_numeric(fl_type t)
+{
+    return t == FL_INT || t == FL_FLOAT;
+}
+
+/* Computes one aggregate into *out (ngroups rows). */
+static fl_status agg_one(agg_ctx *x, const fl_table *t, const fl_agg_spec *a,
+                         fl_column **out, fl_error *err)
+{
+    if ((int)a->kind < 0 ||
+        (size_t)a->kind >= sizeof agg_names / sizeof agg_names[0])
+        return fl_seterr(err, FL_EINVAL, "%s: unknown aggregate kind %d",
+                         a->name, (int)a->kind);
+    if (a->kind == FL_AGG_COUNT_ALL)
+        return agg_count(x, NULL, out, err);
+    if (!a->arg || (a->kind == FL_AGG_CORR && !a->arg2))
+        return fl_seterr(
+            err, FL_EINVAL, "%s: %s needs %s", a->name, agg_names[a->kind],
+            a->kind == FL_AGG_CORR ? "two arguments" : "an argument");
+    if (a->kind == FL_AGG_QUANTILE && !(a->q >= 0 && a->q <= 1))
+        return fl_seterr(err, FL_EINVAL,
+                         "%s: quantile needs q between 0 and 1, got %g",
+                         a->name, a->q);
+
+    fl_column *c = NULL, *c2 = NULL;
+    fl_status st = fl_expr_eval(a->arg, t, &c, err);
+    if (st != FL_OK)
+        return st;
+    if (a->kind == FL_AGG_CORR &&
+        (st = fl_expr_eval(a->arg2, t, &c2, err)) != FL_OK)
+        goto done;
+
+    switch (a->kind) {
+    case FL_AGG_COUNT_IF:
+        if (c->type != FL_BOOL) {
+            st = arg_type_error(a, a->arg, c->type, "a bool", err);
+            break;
+        }
+        st = agg_count_if(x, c, out, err);
+        break;
+    case FL_AGG_SUM:
+    case FL_AGG_MEAN:
+    case FL_AGG_MEDIAN:
+    case FL_AGG_QUANTILE:
+    case FL_AGG_STDDEV:
+    case FL_AGG_CORR:
+        if (!is_numeric(c->type)) {
+            st = arg_type_error(a, a->arg, c->type, "an int or float", err);
+            break;
+        }
+        if (c2 && !is_numeric(c2->type)) {
+            st = arg_type_error(a, a->arg2, c2->type, "an int or float", err);
+            break;
+        }
+        if (a->kind == FL_AGG_SUM || a->kind == FL_AGG_MEAN)
+            st = agg_sum_mean(x, a, c, out, err);
+        else if (a->kind == FL_AGG_STDDEV)
+            st = agg_stddev(x, c, out, err);
+        else if (a->kind == FL_AGG_CORR)
+            st = agg_corr(x, c, c2, out, err);
+        else
+            st = agg_quantile(x, c, a->kind == FL_AGG_MEDIAN ? 0.5 : a->q, out,
+                              err);
+        break;
+    case FL_AGG_COUNT:
+        st = agg_count(x, c, out, err);
+        break;
+    case FL_AGG_MIN:
+    case FL_AGG_MAX:
+        st = agg_minmax(x, c, a->kind == FL_AGG_MAX, out, err);
+        break;
+    case FL_AGG_COUNT_DISTINCT:
+        st = agg_count_distinct(x, c, out, err);
+        break;
+    case FL_AGG_FIRST:
+    case FL_AGG_LAST:
+        st = agg_first_last(x, c, a->kind == FL_AGG_LAST, out, err);
+        break;
+    default:
+        break;
+    }
+done:
+    fl_column_unref(c);
+    fl_column_unref(c2);
+    return st;
+}
+
+fl_status fl_group_agg(const fl_table *t, fl_expr *const *keys,
+                       const char *const *key_names, int nkeys,
+                       const fl_agg_spec *aggs, int naggs, fl_table **out,
+                       fl_error *err)
+{
+    if (naggs < 0)
+        return fl_seterr(err, FL_EINVAL, "agg: negative aggregate count");
+    if (nkeys < 0 || nkeys > MAX_KEYS)
+        return fl_seterr(err, FL_EINVAL,
+                         "group_by: %d keys (at most %d are supported)", nkeys,
+                         MAX_KEYS);
+    int ncols = nkeys + naggs;
+    agg_ctx x = {0};
+    int32_t *gid = NULL;
+    fl_column **cols = fl_calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
+    const char **names = fl_calloc((size_t)(ncols ? ncols : 1), sizeof *names);
+    if (!cols || !names) {
+        fl_free(cols);
+        fl_free(names);
+        return oom(err);
+    }
+    fl_status st = fl_group_ids(t, keys, nkeys, &gid, &x.ngroups, cols, err);
+    if (st != FL_OK)
+        goto done;
+    x.gid = gid;
+    x.nrows = t->nrows;
+    for (int i = 0; i < nkeys; i++) {
+        if (!key_names || !key_names[i]) {
+            st = fl_seterr(err, FL_EINVAL, "group key %d has no name", i + 1);
+            goto done;
+        }
+        names[i] = key_names[i];
+    }
+    for (int j = 0; j < naggs; j++) {
+        names[nkeys + j] = aggs[j].name;
+        if ((st = agg_one(&x, t, &aggs[j], &cols[nkeys + j], err)) != FL_OK)
+            goto done;
+    }
+    st = fl_table_new(ncols, names, cols, x.ngroups, out, err);
+    ncols = 0; /* the table took the columns, also on failure */
+done:
+    for (int i = 0; i < ncols; i++)
+        fl_column_unref(cols[i]);
+    fl_free(cols);
+    fl_free(names);
+    fl_free(gid);
+    fl_free(x.sizes);
+    return st;
+}
+
+/* ==== top n per group =======================================================
+ */
+
+typedef struct {
+    uint64_t key; /* order-preserving, inverted for "largest first" */
+    int32_t row;
+    int32_t null; /* nulls after every value */
+} top_item;
+
+static int top_before(const top_item *a, const top_item *b)
+{
+    if (a->null != b->null)
+        return a->null < b->null;
+    if (a->key != b->key)
+        return a->key < b->key;
+    return a->row < b->row;
+}
+
+static int top_cmp(const void *pa, const void *pb)
+{
+    const top_item *a = pa, *b = pb;
+    return top_before(a, b) ? -1 : top_before(b, a) ? 1 : 0;
+}
+
+/* The sort key of each row of c: ascending order when asc, else inverted. */
+static fl_status top_keys(const fl_column *c, int64_t n, int asc, uint64_t *key,
+                          fl_error *err)
+{
+    switch (c->type) {
+    case FL_BOOL:
+        for (int64_t r = 0; r < n; r++)
+            key[r] = FL_U8(c)[r];
+        break;
+    case FL_INT:
+    case FL_TIMESTAMP:
+        for (int64_t r = 0; r < n; r++)
+            key[r] = int_ukey(FL_I64(c)[r]);
+        break;
+    case FL_FLOAT:
+        for (int64_t r = 0; r < n; r++)
+            key[r] = float_ukey(float_key(FL_F64(c)[r]));
+        break;
+    case FL_DATE:
+        for (int64_t r = 0; r < n; r++)
+            key[r] = int_ukey(FL_I32(c)[r]);
+        break;
+    case FL_STRING: {
+        const int32_t *rank = fl_dict_ranks(c->dict);
+        if (!rank)
+            return oom(err);
+        for (int64_t r = 0; r < n; r++) /* a null's code may be garbage */
+            key[r] = fl_column_valid(c, r) ? (uint64_t)rank[FL_I32(c)[r]] : 0;
+        break;
+    }
+    default:
+        break;
+    }
+    if (!asc)
+        for (int64_t r = 0; r < n; r++)
+            key[r] = ~key[r];
+    return FL_OK;
+}
+
+fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
+                       const char *const *key_names, int nkeys, int64_t n,
+                       const char *col, int asc, fl_table **out, fl_error *err)
+{
+    (void)key_names; /* the output has t's columns only */
+    if (n < 0)
+        return fl_seterr(err, FL_EINVAL, "top: n must be >= 0, got %lld",
+                         (long long)n);
+    int ci = fl_table_find(t, col);
+    if (ci < 0)
+        return fl_seterr(err, FL_EINVAL, "top: no column named '%s'", col);
+    int64_t nrows = t->nrows, ngroups = 0, nsel = 0;
+    fl_column *c = NULL;
+    fl_column *kc[MAX_KEYS] = {0};
+    int32_t *gid = NULL, *rows = NULL, *sel = NULL;
+    int64_t *start = NULL;
+    uint64_t *key = NULL;
+    top_item *items = NULL;
+    fl_status st = fl_table_column(t, ci, &c, err);
+    if (st != FL_OK)
+        return st;
+    if ((st = fl_group_ids(t, keys, nkeys, &gid, &ngroups, kc, err)) != FL_OK)
+        goto done;
+    for (int i = 0; i < nkeys; i++)
+        fl_column_unref(kc[i]);
+
+    size_t rsz = (size_t)(nrows ? nrows : 1);
+    start = fl_calloc((size_t)ngroups + 1, sizeof *start);
+    rows = fl_malloc(rsz * sizeof *rows);
+    sel = fl_malloc(rsz * sizeof *sel);
+    key = fl_malloc(rsz * sizeof *key);
+    if (!start || !rows || !sel || !key) {
+        st = oom(err);
+        goto done;
+    }
+    if ((st = top_keys(c, nrows, asc, key, err)) != FL_OK)
+        goto done;
+    /* rows by group, in row order (counting sort) */
+    for (int64_t r = 0; r < nrows; r++)
+        start[gid[r] + 1]++;
+    int64_t biggest = 0;
+    for (int64_t g = 0; g < ngroups; g++) {
+        biggest = start[g + 1] > biggest ? start[g + 1] : biggest;
+        start[g + 1] += start[g];
+    }
+    for (int64_t r = 0; r < nrows; r++)
+        rows[start[gid[r]]++] = (int32_t)r;
+    for (int64_t g = ngroups; g > 0; g--) /* restore the starts */
+        start[g] = start[g - 1];
+    start[0] = 0;
+
+    int64_t bufsz = biggest < n ? biggest : n;
+    if (n > TOP_INSERT_MAX)
+        bufsz = biggest;
+    items = fl_malloc((size_t)(bufsz ? bufsz : 1) * sizeof *items);
+    if (!items) {
+        st = oom(err);
+        goto done;
+    }
+    for (int64_t g = 0; g < ngroups && n > 0; g++) {
+        int64_t size = start[g + 1] - start[g];
+        const int32_t *gr = rows + start[g];
+        int64_t m = 0; /* items kept */
+        if (n > TOP_INSERT_MAX || size <= n) {
+            for (int64_t k = 0; k < size; k++) {
+                int32_t r = gr[k];
+                items[k] = (top_item){key[r], r, !fl_column_valid(c, r)};
+            }
+            qsort(items, (size_t)size, sizeof *items, top_cmp);
+            m = size < n ? size : n;
+        } else { /* keep the n best in a sorted buffer */
+            for (int64_t k = 0; k < size; k++) {
+                int32_t r = gr[k];
+                top_item it = {key[r], r, !fl_column_valid(c, r)};
+                if (m == n && !top_before(&it, &items[m - 1]))
+                    continue;
+                int64_t j = m < n ? m++ : m - 1;
+                while (j > 0 && top_before(&it, &items[j - 1])) {
+                    items[j] = items[j - 1];
+                    j--;
+                }
+                items[j] = it;
+            }
+        }
+        for (int64_t k = 0; k < m; k++)
+            sel[nsel++] = items[k].row;
+    }
+    st = fl_table_take(t, sel, nsel, out, err);
+done:
+    fl_column_unref(c);
+    fl_free(gid);
+    fl_free(start);
+    fl_free(rows);
+    fl_free(sel);
+    fl_free(key);
+    fl_free(items);
+    return st;
+}
