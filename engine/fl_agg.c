@@ -175,81 +175,86 @@ static void radix_sort(uint64_t **kv, int32_t **ix, uint64_t **tkv,
 }
 
 /* ==== group ids =============================================================
- * Each path fills gid[r] with a raw slot and builds map[slot] = the final
- * group id (-1 for an unused slot); finish_ids() then renumbers gid and finds
- * one representative row per group, from which the key columns are
- * gathered. */
+ * The dense paths put in gid[r] a slot whose order is already the key order
+ * (null slot last) and count the rows per slot; finish_dense() numbers the
+ * used slots. The hash path numbers keys by first appearance, sorts them and
+ * renumbers. All paths also give the rows per group (aggregates need them)
+ * and the first row of each group (the key columns are gathered from it). */
 
-/* Replaces gid[r] by map[gid[r]] (skipped when map is the identity) and sets
- * (*rep)[g] to the first row of group g. */
-static fl_status finish_ids(int32_t *gid, int64_t n, const int32_t *map,
-                            int64_t nslots, int64_t ngroups, int32_t **rep,
-                            fl_error *err)
+/* Numbers the used slots (cnt[s] > 0) 0, 1, ... in slot order, renumbers
+ * gid (nothing to do when every slot is used), and returns the rows per
+ * group and the first row of each group. cnt is overwritten. */
+static fl_status finish_dense(int32_t *gid, int64_t n, int32_t *cnt,
+                              int64_t nslots, int64_t *ngroups, int32_t **rep,
+                              int64_t **sizes, fl_error *err)
 {
-    int identity = nslots == ngroups;
-    for (int64_t s = 0; identity && s < nslots; s++)
-        identity = map[s] == s;
-    if (!identity)
-        for (int64_t r = 0; r < n; r++)
-            gid[r] = map[gid[r]];
-    int32_t *first = fl_malloc((size_t)(ngroups ? ngroups : 1) * sizeof *first);
-    if (!first)
+    int64_t ng = 0;
+    for (int64_t s = 0; s < nslots; s++)
+        ng += cnt[s] != 0;
+    int64_t *size = fl_malloc((size_t)(ng ? ng : 1) * sizeof *size);
+    int32_t *first = fl_malloc((size_t)(ng ? ng : 1) * sizeof *first);
+    if (!size || !first) {
+        fl_free(size);
+        fl_free(first);
         return oom(err);
-    for (int64_t g = 0; g < ngroups; g++)
+    }
+    int32_t next = 0;
+    for (int64_t s = 0; s < nslots; s++) {
+        if (cnt[s]) {
+            size[next] = cnt[s];
+            cnt[s] = next++;
+        } else {
+            cnt[s] = -1;
+        }
+    }
+    if (ng != nslots)
+        for (int64_t r = 0; r < n; r++)
+            gid[r] = cnt[gid[r]];
+    for (int64_t g = 0; g < ng; g++)
         first[g] = -1;
     /* every group has a row, and usually all show up early */
     int64_t found = 0;
-    for (int64_t r = 0; r < n && found < ngroups; r++)
+    for (int64_t r = 0; r < n && found < ng; r++)
         if (first[gid[r]] < 0) {
             first[gid[r]] = (int32_t)r;
             found++;
         }
+    *ngroups = ng;
     *rep = first;
+    *sizes = size;
     return FL_OK;
 }
 
-/* One string key: slot = code, the null slot is dict->count. Group order is
- * code point order of the strings (fl_dict_ranks), null last. */
+/* One string key: slot = the string's rank in code point order
+ * (fl_dict_ranks), the null slot is dict->count. */
 static fl_status ids_string(const fl_column *c, int64_t n, int32_t *gid,
-                            int64_t *ngroups, int32_t **rep, fl_error *err)
+                            int64_t *ngroups, int32_t **rep, int64_t **sizes,
+                            fl_error *err)
 {
     const int32_t *rank = fl_dict_ranks(c->dict);
     if (!rank)
         return oom(err);
     int32_t count = c->dict->count;
     int64_t nslots = (int64_t)count + 1;
-    int32_t *map = fl_calloc((size_t)nslots, sizeof *map); /* 1 = seen */
-    int32_t *byrank = fl_malloc((size_t)(count ? count : 1) * sizeof *byrank);
-    if (!map || !byrank) {
-        fl_free(map);
-        fl_free(byrank);
+    int32_t *cnt = fl_calloc((size_t)nslots, sizeof *cnt);
+    if (!cnt)
         return oom(err);
-    }
     const int32_t *code = FL_I32(c);
     if (!c->validity) {
         for (int64_t r = 0; r < n; r++) {
-            gid[r] = code[r];
-            map[code[r]] = 1;
+            int32_t s = rank[code[r]];
+            gid[r] = s;
+            cnt[s]++;
         }
     } else {
         for (int64_t r = 0; r < n; r++) {
-            int32_t s = bit_valid(c->validity, r) ? code[r] : count;
+            int32_t s = bit_valid(c->validity, r) ? rank[code[r]] : count;
             gid[r] = s;
-            map[s] = 1;
+            cnt[s]++;
         }
     }
-    for (int32_t k = 0; k < count; k++)
-        byrank[rank[k]] = k;
-    int32_t next = 0;
-    for (int32_t k = 0; k < count; k++) {
-        int32_t s = byrank[k];
-        map[s] = map[s] ? next++ : -1;
-    }
-    map[count] = map[count] ? next++ : -1;
-    fl_free(byrank);
-    *ngroups = next;
-    fl_status st = finish_ids(gid, n, map, nslots, next, rep, err);
-    fl_free(map);
+    fl_status st = finish_dense(gid, n, cnt, nslots, ngroups, rep, sizes, err);
+    fl_free(cnt);
     return st;
 }
 
@@ -299,12 +304,12 @@ static void int_range(const fl_column *c, int64_t n, int64_t *min,
  * slot order is value order. */
 static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
                                uint64_t span, int32_t *gid, int64_t *ngroups,
-                               int32_t **rep, fl_error *err)
+                               int32_t **rep, int64_t **sizes, fl_error *err)
 {
     int64_t nslots = (int64_t)span + 2;
     int32_t nullslot = (int32_t)(span + 1);
-    int32_t *map = fl_calloc((size_t)nslots, sizeof *map); /* 1 = seen */
-    if (!map)
+    int32_t *cnt = fl_calloc((size_t)nslots, sizeof *cnt);
+    if (!cnt)
         return oom(err);
     const uint8_t *valid = c->validity;
     switch (c->type) {
@@ -315,7 +320,7 @@ static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
             if (valid && !bit_valid(valid, r))
                 s = nullslot;
             gid[r] = s;
-            map[s] = 1;
+            cnt[s]++;
         }
         break;
     }
@@ -325,14 +330,14 @@ static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
             for (int64_t r = 0; r < n; r++) {
                 int32_t s = (int32_t)(v[r] - min);
                 gid[r] = s;
-                map[s] = 1;
+                cnt[s]++;
             }
         } else {
             for (int64_t r = 0; r < n; r++) {
                 int32_t s =
                     bit_valid(valid, r) ? (int32_t)(v[r] - min) : nullslot;
                 gid[r] = s;
-                map[s] = 1;
+                cnt[s]++;
             }
         }
         break;
@@ -343,7 +348,7 @@ static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
             for (int64_t r = 0; r < n; r++) {
                 int32_t s = (int32_t)((uint64_t)v[r] - (uint64_t)min);
                 gid[r] = s;
-                map[s] = 1;
+                cnt[s]++;
             }
         } else {
             for (int64_t r = 0; r < n; r++) {
@@ -351,38 +356,39 @@ static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
                                 ? (int32_t)((uint64_t)v[r] - (uint64_t)min)
                                 : nullslot;
                 gid[r] = s;
-                map[s] = 1;
+                cnt[s]++;
             }
         }
         break;
     }
     }
-    int32_t next = 0;
-    for (int64_t s = 0; s < nslots; s++)
-        map[s] = map[s] ? next++ : -1;
-    *ngroups = next;
-    fl_status st = finish_ids(gid, n, map, nslots, next, rep, err);
-    fl_free(map);
+    fl_status st = finish_dense(gid, n, cnt, nslots, ngroups, rep, sizes, err);
+    fl_free(cnt);
     return st;
 }
 
 /* The distinct composed keys seen by the hash path, in order of first
- * appearance: group g has keys[g*nkeys + i], null flags nulls[g] (bit i for
- * key i), its hash and its first row. */
+ * appearance. Group g's row keys[g*w .. g*w + w), w = nkeys + 1, holds its
+ * nkeys reduced keys then its null flags (bit i for key i), so that a match
+ * is checked on one contiguous row. Each slot holds the upper 32 bits of the
+ * group's hash (a tag that rules out most mismatches without touching the
+ * group) and the group id in the lower 32 bits; all ones is empty. */
 typedef struct {
     int nkeys;
     int64_t count, cap;
     int64_t *keys;
-    uint64_t *nulls, *hash;
+    uint64_t *hash; /* full hashes, to rehash when the table grows */
     int32_t *first;
-    int32_t *slots; /* open addressing, linear probing: group or -1 */
-    uint64_t mask;  /* number of slots - 1 (a power of two minus one) */
+    uint64_t *slots; /* open addressing with linear probing */
+    uint64_t mask;   /* number of slots - 1 (a power of two minus one) */
 } keyset;
+
+#define SLOT_EMPTY UINT64_MAX
+#define SLOT_TAG(h) ((h) & ~(uint64_t)UINT32_MAX)
 
 static void keyset_free(keyset *ks)
 {
     fl_free(ks->keys);
-    fl_free(ks->nulls);
     fl_free(ks->hash);
     fl_free(ks->first);
     fl_free(ks->slots);
@@ -391,15 +397,11 @@ static void keyset_free(keyset *ks)
 static fl_status keyset_grow_groups(keyset *ks, fl_error *err)
 {
     int64_t cap = ks->cap ? 2 * ks->cap : 1024;
-    int64_t *keys =
-        fl_realloc(ks->keys, (size_t)cap * (size_t)ks->nkeys * sizeof *keys);
+    size_t w = (size_t)ks->nkeys + 1;
+    int64_t *keys = fl_realloc(ks->keys, (size_t)cap * w * sizeof *keys);
     if (!keys)
         return oom(err);
     ks->keys = keys;
-    uint64_t *nulls = fl_realloc(ks->nulls, (size_t)cap * sizeof *nulls);
-    if (!nulls)
-        return oom(err);
-    ks->nulls = nulls;
     uint64_t *hash = fl_realloc(ks->hash, (size_t)cap * sizeof *hash);
     if (!hash)
         return oom(err);
@@ -416,16 +418,16 @@ static fl_status keyset_grow_groups(keyset *ks, fl_error *err)
 static fl_status keyset_grow_slots(keyset *ks, fl_error *err)
 {
     uint64_t nslots = ks->slots ? 2 * (ks->mask + 1) : 2048;
-    int32_t *slots = fl_malloc((size_t)nslots * sizeof *slots);
+    uint64_t *slots = fl_malloc((size_t)nslots * sizeof *slots);
     if (!slots)
         return oom(err);
     memset(slots, 0xff, (size_t)nslots * sizeof *slots);
     uint64_t mask = nslots - 1;
     for (int64_t g = 0; g < ks->count; g++) {
         uint64_t s = ks->hash[g] & mask;
-        while (slots[s] >= 0)
+        while (slots[s] != SLOT_EMPTY)
             s = (s + 1) & mask;
-        slots[s] = (int32_t)g;
+        slots[s] = SLOT_TAG(ks->hash[g]) | (uint64_t)g;
     }
     fl_free(ks->slots);
     ks->slots = slots;
@@ -438,16 +440,18 @@ static fl_status keyset_build(keyset *ks, fl_column *const *kc, int nkeys,
                               int64_t n, int32_t *gid, fl_error *err)
 {
     fl_status st = FL_OK;
-    int64_t *kbuf = fl_malloc((size_t)nkeys * CHUNK * sizeof *kbuf);
-    uint64_t *nb = fl_malloc(CHUNK * sizeof *nb);
+    size_t w = (size_t)nkeys + 1;
+    /* kbuf[i*CHUNK + j]: key i of row r0 + j; row nkeys: the null flags */
+    int64_t *kbuf = fl_malloc(w * CHUNK * sizeof *kbuf);
     uint64_t *hb = fl_malloc(CHUNK * sizeof *hb);
-    if (!kbuf || !nb || !hb) {
+    if (!kbuf || !hb) {
         st = oom(err);
         goto done;
     }
     if ((st = keyset_grow_slots(ks, err)) != FL_OK ||
         (st = keyset_grow_groups(ks, err)) != FL_OK)
         goto done;
+    uint64_t *nb = (uint64_t *)(kbuf + (size_t)nkeys * CHUNK);
     for (int64_t r0 = 0; r0 < n; r0 += CHUNK) {
         int m = (int)(n - r0 < CHUNK ? n - r0 : CHUNK);
         memset(nb, 0, (size_t)m * sizeof *nb);
@@ -463,19 +467,22 @@ static fl_status keyset_build(keyset *ks, fl_column *const *kc, int nkeys,
                               ((uint64_t)k[j] + (hb[j] << 6) + (hb[j] >> 2)));
         }
         for (int j = 0; j < m; j++) {
-            uint64_t h = hb[j], s = h & ks->mask;
-            int32_t g;
-            for (;;) {
-                g = ks->slots[s];
-                if (g < 0)
-                    break;
-                if (ks->hash[g] == h && ks->nulls[g] == nb[j]) {
-                    const int64_t *gk = ks->keys + (size_t)g * nkeys;
-                    int i = 0;
-                    while (i < nkeys && gk[i] == kbuf[(size_t)i * CHUNK + j])
+#if defined(__GNUC__) /* the slot of a row a few ahead: hide cache misses */
+            if (j + 16 < m)
+                __builtin_prefetch(&ks->slots[hb[j + 16] & ks->mask]);
+#endif
+            uint64_t h = hb[j], s = h & ks->mask, e;
+            int32_t g = -1;
+            while ((e = ks->slots[s]) != SLOT_EMPTY) {
+                if (SLOT_TAG(e) == SLOT_TAG(h)) {
+                    g = (int32_t)(e & UINT32_MAX);
+                    const int64_t *gk = ks->keys + (size_t)g * w;
+                    size_t i = 0;
+                    while (i < w && gk[i] == kbuf[i * CHUNK + j])
                         i++;
-                    if (i == nkeys)
+                    if (i == w)
                         break;
+                    g = -1;
                 }
                 s = (s + 1) & ks->mask;
             }
@@ -484,13 +491,12 @@ static fl_status keyset_build(keyset *ks, fl_column *const *kc, int nkeys,
                     (st = keyset_grow_groups(ks, err)) != FL_OK)
                     goto done;
                 g = (int32_t)ks->count++;
-                int64_t *gk = ks->keys + (size_t)g * nkeys;
-                for (int i = 0; i < nkeys; i++)
-                    gk[i] = kbuf[(size_t)i * CHUNK + j];
-                ks->nulls[g] = nb[j];
+                int64_t *gk = ks->keys + (size_t)g * w;
+                for (size_t i = 0; i < w; i++)
+                    gk[i] = kbuf[i * CHUNK + j];
                 ks->hash[g] = h;
                 ks->first[g] = (int32_t)(r0 + j);
-                ks->slots[s] = g;
+                ks->slots[s] = SLOT_TAG(h) | (uint64_t)g;
                 if ((uint64_t)ks->count * 2 > ks->mask + 1 &&
                     (st = keyset_grow_slots(ks, err)) != FL_OK)
                     goto done;
@@ -500,7 +506,6 @@ static fl_status keyset_build(keyset *ks, fl_column *const *kc, int nkeys,
     }
 done:
     fl_free(kbuf);
-    fl_free(nb);
     fl_free(hb);
     return st;
 }
@@ -511,7 +516,8 @@ static fl_status keyset_order(const keyset *ks, fl_column *const *kc,
                               int32_t **map_out, fl_error *err)
 {
     fl_status st = FL_OK;
-    int64_t n = ks->count, nk = ks->nkeys;
+    int64_t n = ks->count, nk = ks->nkeys, w = nk + 1;
+    const int64_t *nulls = ks->keys + nk; /* nulls[g * w]: g's null flags */
     size_t sz = (size_t)(n ? n : 1);
     uint64_t *kv = fl_malloc(sz * sizeof *kv),
              *tkv = fl_malloc(sz * sizeof *tkv);
@@ -538,30 +544,31 @@ static fl_status keyset_order(const keyset *ks, fl_column *const *kc,
             }
             for (int64_t p = 0; p < n; p++) {
                 int32_t g = ix[p];
-                kv[p] =
-                    (ks->nulls[g] & nullbit) ? 0 : (uint64_t)rank[keys[g * nk]];
+                kv[p] = ((uint64_t)nulls[g * w] & nullbit)
+                            ? 0
+                            : (uint64_t)rank[keys[g * w]];
             }
             break;
         }
         case FL_FLOAT:
             for (int64_t p = 0; p < n; p++)
-                kv[p] = float_ukey(keys[ix[p] * nk]);
+                kv[p] = float_ukey(keys[ix[p] * w]);
             break;
         default:
             for (int64_t p = 0; p < n; p++)
-                kv[p] = int_ukey(keys[ix[p] * nk]);
+                kv[p] = int_ukey(keys[ix[p] * w]);
             break;
         }
         radix_sort(&kv, &ix, &tkv, &tix, n, hist);
         /* then nulls of this key after its values, keeping the order */
         int64_t nnull = 0;
         for (int64_t g = 0; g < n; g++)
-            nnull += (ks->nulls[g] & nullbit) != 0;
+            nnull += ((uint64_t)nulls[g * w] & nullbit) != 0;
         if (nnull > 0) {
             int64_t a = 0, b = n - nnull;
             for (int64_t p = 0; p < n; p++) {
                 int32_t g = ix[p];
-                if (ks->nulls[g] & nullbit)
+                if ((uint64_t)nulls[g * w] & nullbit)
                     tix[b++] = g;
                 else
                     tix[a++] = g;
@@ -590,36 +597,46 @@ done:
 
 static fl_status ids_hash(fl_column *const *kc, int nkeys, int64_t n,
                           int32_t *gid, int64_t *ngroups, int32_t **rep,
-                          fl_error *err)
+                          int64_t **sizes, fl_error *err)
 {
     keyset ks = {.nkeys = nkeys};
     int32_t *map = NULL;
     fl_status st = keyset_build(&ks, kc, nkeys, n, gid, err);
     if (st == FL_OK)
         st = keyset_order(&ks, kc, &map, err);
-    if (st == FL_OK) {
-        /* the first row of each group, in the new order */
-        int32_t *first =
-            fl_malloc((size_t)(ks.count ? ks.count : 1) * sizeof *first);
-        if (!first) {
-            st = oom(err);
-        } else {
-            for (int64_t g = 0; g < ks.count; g++)
-                first[map[g]] = ks.first[g];
-            for (int64_t r = 0; r < n; r++)
-                gid[r] = map[gid[r]];
-            *rep = first;
-            *ngroups = ks.count;
-        }
+    if (st != FL_OK)
+        goto done;
+    size_t ng = (size_t)(ks.count ? ks.count : 1);
+    int32_t *first = fl_malloc(ng * sizeof *first);
+    int64_t *size = fl_calloc(ng, sizeof *size);
+    if (!first || !size) {
+        fl_free(first);
+        fl_free(size);
+        st = oom(err);
+        goto done;
     }
+    for (int64_t g = 0; g < ks.count; g++)
+        first[map[g]] = ks.first[g];
+    for (int64_t r = 0; r < n; r++) {
+        int32_t g = map[gid[r]];
+        gid[r] = g;
+        size[g]++;
+    }
+    *rep = first;
+    *sizes = size;
+    *ngroups = ks.count;
+done:
     fl_free(map);
     keyset_free(&ks);
     return st;
 }
 
-fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
-                       int32_t **gid_out, int64_t *ngroups_out,
-                       fl_column **key_cols, fl_error *err)
+/* fl_group_ids, plus the number of rows in each group (*sizes_out, an
+ * fl_malloc'd array of *ngroups_out entries). */
+static fl_status group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
+                           int32_t **gid_out, int64_t *ngroups_out,
+                           fl_column **key_cols, int64_t **sizes_out,
+                           fl_error *err)
 {
     if (nkeys < 0 || nkeys > MAX_KEYS)
         return fl_seterr(err, FL_EINVAL,
@@ -629,7 +646,7 @@ fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
     fl_status st = FL_OK;
     fl_column *kc[MAX_KEYS] = {0};
     int32_t *rep = NULL;
-    int64_t ngroups = 0;
+    int64_t ngroups = 0, *sizes = NULL;
     int32_t *gid = fl_malloc((size_t)(n ? n : 1) * sizeof *gid);
     if (!gid)
         return oom(err);
@@ -637,9 +654,15 @@ fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
         key_cols[i] = NULL;
 
     if (nkeys == 0) { /* one group of every row, even of none */
+        if (!(sizes = fl_malloc(sizeof *sizes))) {
+            fl_free(gid);
+            return oom(err);
+        }
         memset(gid, 0, (size_t)n * sizeof *gid);
+        sizes[0] = n;
         *gid_out = gid;
         *ngroups_out = 1;
+        *sizes_out = sizes;
         return FL_OK;
     }
     for (int i = 0; i < nkeys; i++)
@@ -650,19 +673,20 @@ fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
     int dense_done = 0;
     if (nkeys == 1 && ty == FL_STRING &&
         (int64_t)kc[0]->dict->count <= 4 * n + 4096) {
-        st = ids_string(kc[0], n, gid, &ngroups, &rep, err);
+        st = ids_string(kc[0], n, gid, &ngroups, &rep, &sizes, err);
         dense_done = 1;
     } else if (nkeys == 1 && ty != FL_STRING && ty != FL_FLOAT) {
         int64_t min;
         uint64_t span;
         int_range(kc[0], n, &min, &span);
         if (span <= (uint64_t)(4 * n) && span <= (UINT64_C(1) << 24)) {
-            st = ids_dense_int(kc[0], n, min, span, gid, &ngroups, &rep, err);
+            st = ids_dense_int(kc[0], n, min, span, gid, &ngroups, &rep, &sizes,
+                               err);
             dense_done = 1;
         }
     }
     if (!dense_done)
-        st = ids_hash(kc, nkeys, n, gid, &ngroups, &rep, err);
+        st = ids_hash(kc, nkeys, n, gid, &ngroups, &rep, &sizes, err);
     if (st != FL_OK)
         goto fail;
 
@@ -675,6 +699,7 @@ fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
     fl_free(rep);
     *gid_out = gid;
     *ngroups_out = ngroups;
+    *sizes_out = sizes;
     return FL_OK;
 
 fail:
@@ -685,6 +710,19 @@ fail:
     }
     fl_free(rep);
     fl_free(gid);
+    fl_free(sizes);
+    return st;
+}
+
+fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
+                       int32_t **gid, int64_t *ngroups, fl_column **key_cols,
+                       fl_error *err)
+{
+    int64_t *sizes;
+    fl_status st =
+        group_ids(t, keys, nkeys, gid, ngroups, key_cols, &sizes, err);
+    if (st == FL_OK)
+        fl_free(sizes);
     return st;
 }
 
@@ -728,7 +766,7 @@ static inline int add_overflows(int64_t a, int64_t b, int64_t *sum)
 typedef struct {
     const int32_t *gid;
     int64_t nrows, ngroups;
-    int64_t *sizes; /* rows per group, computed on first use */
+    const int64_t *sizes; /* rows per group */
 } agg_ctx;
 
 static const char *const agg_names[] = {
@@ -736,26 +774,10 @@ static const char *const agg_names[] = {
     "count_distinct", "median", "quantile", "stddev", "corr", "first", "last",
 };
 
-static fl_status group_sizes(agg_ctx *x, fl_error *err)
-{
-    if (x->sizes)
-        return FL_OK;
-    int64_t *s = fl_calloc((size_t)(x->ngroups ? x->ngroups : 1), sizeof *s);
-    if (!s)
-        return oom(err);
-    for (int64_t r = 0; r < x->nrows; r++)
-        s[x->gid[r]]++;
-    x->sizes = s;
-    return FL_OK;
-}
-
 /* Non-null values of c per group, into a new array. */
 static fl_status valid_counts(agg_ctx *x, const fl_column *c, int64_t **out,
                               fl_error *err)
 {
-    fl_status st = group_sizes(x, err);
-    if (st != FL_OK)
-        return st;
     size_t bytes = (size_t)(x->ngroups ? x->ngroups : 1) * sizeof(int64_t);
     int64_t *cnt = fl_malloc(bytes);
     if (!cnt)
@@ -826,7 +848,7 @@ static fl_status agg_count(agg_ctx *x, const fl_column *c, fl_column **out,
                            fl_error *err)
 {
     int64_t *cnt = NULL;
-    fl_status st = c ? valid_counts(x, c, &cnt, err) : group_sizes(x, err);
+    fl_status st = c ? valid_counts(x, c, &cnt, err) : FL_OK;
     if (st == FL_OK)
         st = new_out(FL_INT, x->ngroups, NULL, out, err);
     if (st == FL_OK)
@@ -1487,6 +1509,7 @@ fl_status fl_group_agg(const fl_table *t, fl_expr *const *keys,
     int ncols = nkeys + naggs;
     agg_ctx x = {0};
     int32_t *gid = NULL;
+    int64_t *sizes = NULL;
     fl_column **cols = fl_calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
     const char **names = fl_calloc((size_t)(ncols ? ncols : 1), sizeof *names);
     if (!cols || !names) {
@@ -1494,10 +1517,12 @@ fl_status fl_group_agg(const fl_table *t, fl_expr *const *keys,
         fl_free(names);
         return oom(err);
     }
-    fl_status st = fl_group_ids(t, keys, nkeys, &gid, &x.ngroups, cols, err);
+    fl_status st =
+        group_ids(t, keys, nkeys, &gid, &x.ngroups, cols, &sizes, err);
     if (st != FL_OK)
         goto done;
     x.gid = gid;
+    x.sizes = sizes;
     x.nrows = t->nrows;
     for (int i = 0; i < nkeys; i++) {
         if (!key_names || !key_names[i]) {
@@ -1519,7 +1544,7 @@ done:
     fl_free(cols);
     fl_free(names);
     fl_free(gid);
-    fl_free(x.sizes);
+    fl_free(sizes);
     return st;
 }
 
@@ -1601,13 +1626,14 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
     fl_column *c = NULL;
     fl_column *kc[MAX_KEYS] = {0};
     int32_t *gid = NULL, *rows = NULL, *sel = NULL;
-    int64_t *start = NULL;
+    int64_t *start = NULL, *sizes = NULL;
     uint64_t *key = NULL;
     top_item *items = NULL;
     fl_status st = fl_table_column(t, ci, &c, err);
     if (st != FL_OK)
         return st;
-    if ((st = fl_group_ids(t, keys, nkeys, &gid, &ngroups, kc, err)) != FL_OK)
+    if ((st = group_ids(t, keys, nkeys, &gid, &ngroups, kc, &sizes, err)) !=
+        FL_OK)
         goto done;
     for (int i = 0; i < nkeys; i++)
         fl_column_unref(kc[i]);
@@ -1624,12 +1650,10 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
     if ((st = top_keys(c, nrows, asc, key, err)) != FL_OK)
         goto done;
     /* rows by group, in row order (counting sort) */
-    for (int64_t r = 0; r < nrows; r++)
-        start[gid[r] + 1]++;
     int64_t biggest = 0;
     for (int64_t g = 0; g < ngroups; g++) {
-        biggest = start[g + 1] > biggest ? start[g + 1] : biggest;
-        start[g + 1] += start[g];
+        biggest = sizes[g] > biggest ? sizes[g] : biggest;
+        start[g + 1] = start[g] + sizes[g];
     }
     for (int64_t r = 0; r < nrows; r++)
         rows[start[gid[r]]++] = (int32_t)r;
@@ -1677,6 +1701,7 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
 done:
     fl_column_unref(c);
     fl_free(gid);
+    fl_free(sizes);
     fl_free(start);
     fl_free(rows);
     fl_free(sel);
