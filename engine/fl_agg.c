@@ -5,12 +5,13 @@
  * a column at a time) and fl_column. No Lua here.
  *
  * A group-by runs in three steps:
- *   1. fl_group_ids gives every row a group id. One string key: the
- *      dictionary code is the slot; one bool/int/date/timestamp key with a
- *      small range: value - min is the slot; anything else goes through one
- *      open-addressing hash table on the composed key (each key reduced to an
- *      int64 plus a null flag). The slots are then renumbered in key order,
- *      so that group g is the g-th distinct key in sorted order.
+ *   1. fl_group_ids gives every row a group id. One string key: the rank
+ *      of its dictionary code in code point order is the slot; one
+ *      bool/int/date/timestamp key with a small range: value - min is the
+ *      slot; anything else goes through one open-addressing hash table on
+ *      the composed key (each key reduced to an int64 plus a null flag),
+ *      whose distinct keys are then radix-sorted. Used slots are numbered in
+ *      key order, so that group g is the g-th distinct key in sorted order.
  *   2. Each aggregate is a plain typed loop over its argument column that
  *      updates arrays indexed by group id (sums, counts, minima...); the null
  *      test is hoisted out of the loop when the column has no validity bitmap.
@@ -28,6 +29,8 @@
  * - median/quantile convert to double (ints beyond 2^53 lose precision) and
  *   interpolate as quantile_cont: h = (n-1)q, x[floor h] + (h - floor h) *
  *   (x[ceil h] - x[floor h]).
+ * - first/last are the first/last non-null value in row order: they skip
+ *   nulls like every other aggregate.
  * - Floats compare with NaN above +inf (as DuckDB and our sort do) for
  *   min/max/median/top; -0.0 and 0.0 are one group and one distinct value.
  */
