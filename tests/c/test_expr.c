@@ -1116,3 +1116,34 @@ Test(expr, failing_allocations_leak_nothing)
     fl_expr_unref(e);
     fl_table_unref(t);
 }
+
+Test(expr, empty_tables_and_folding_only_selected_rows)
+{
+    /* no rows: every operator gives an empty column */
+    int64_t none[1] = {0};
+    fl_table *t = ints2(none, NULL, none, NULL, 0);
+    expect_ints(ev(bin(FL_E_ADD, C("a"), I(1)), t), none, 0);
+    expect_bools(ev(bin(FL_E_GT, C("a"), C("b")), t), "");
+    fl_table *td = table1("d", time_col(FL_DATE, NULL, 0));
+    expect_dates(ev(bucket(FL_MONTH, C("d")), td), NULL, 0);
+    fl_table_unref(td);
+    fl_table *f = filter(t, bin(FL_E_GT, C("a"), I(0)));
+    cr_assert_eq(f->nrows, 0);
+    fl_table_unref(f);
+    fl_table_unref(t);
+
+    /* lower() over a selection folds only the strings of selected rows:
+     * rows 1 and 3 are "B" and "D", so the new dictionary holds 2 strings */
+    const char *v[] = {"A", "B", "C", "D"};
+    int64_t id[] = {0, 1, 2, 3};
+    const char *names[] = {"s", "id"};
+    fl_column *cols[] = {tu_str_col(v, 4), tu_int_col(id, NULL, 4)};
+    t = table(2, names, cols);
+    fl_table *odd = filter(t, bin(FL_E_EQ, bin(FL_E_MOD, C("id"), I(2)), I(1)));
+    fl_column *c = ev(un(FL_E_LOWER, C("s")), odd);
+    cr_assert_eq(c->dict->count, 2);
+    const char *want[] = {"b", "d"};
+    expect_strs(c, want, 2);
+    fl_table_unref(odd);
+    fl_table_unref(t);
+}
