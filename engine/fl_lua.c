@@ -731,6 +731,7 @@ void fl_lua_open(lua_State *L, fl_run *run)
     fl_lua_open_stats(L);
     lua_setfield(L, -2, "stats");
     fl_lua_open_funnel(L);
+    fl_lua_open_from_rows(L);
 
     lua_pushvalue(L, -1);
     lua_setglobal(L, "funnel");

@@ -19,8 +19,8 @@
 
 /* Settings of one run, owned by fl_main.c, read by the binding. */
 typedef struct fl_run {
-    const char *data_dir;    /* where relative CSV paths are read ("." default) */
-    fl_format format;        /* what t:print() writes */
+    const char *data_dir; /* where relative CSV paths are read ("." default) */
+    fl_format format;     /* what t:print() writes */
     const char *format_name; /* "table", "csv", "json", "md", "html" */
     FILE *out;               /* where t:print() and funnel.write go */
     int exit_code;           /* raised by funnel.exit_code(n) */
@@ -60,9 +60,12 @@ fl_expr *fl_lua_toexpr(lua_State *L, int idx, int names);
 /* Pushes value v (nil for null, dates and timestamps as ISO texts). */
 void fl_lua_pushvalue(lua_State *L, const fl_value *v);
 
-void fl_lua_open_table(lua_State *L);  /* metatables of Table, Column, Grouping */
-void fl_lua_open_stats(lua_State *L);  /* pushes the funnel.stats table */
+void fl_lua_open_table(
+    lua_State *L); /* metatables of Table, Column, Grouping */
+void fl_lua_open_stats(lua_State *L); /* pushes the funnel.stats table */
 /* Adds funnel.funnel and funnel.cohorts to the table on top of the stack. */
 void fl_lua_open_funnel(lua_State *L);
+/* Adds funnel.from_rows to the table on top of the stack. */
+void fl_lua_open_from_rows(lua_State *L);
 
 #endif

@@ -811,3 +811,136 @@ void fl_lua_open_table(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);
 }
+
+/* ==== tables from Lua values ========================================== */
+
+/* funnel.from_rows(rows [, names]): a Table from a list of Lua tables, for
+ * small results built in Lua (a KPI summary, a catalogue). Column order is
+ * `names`, else the sorted keys of all rows. A column's type comes from its
+ * values: integers -> int, numbers -> float, booleans -> bool, strings ->
+ * string (nil is null; a column of only nils is string). */
+static int f_from_rows(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 1);
+    if (n > FL_MAX_ROWS)
+        return luaL_error(L, "from_rows: too many rows");
+    int names_idx;
+    if (lua_isnoneornil(L, 2)) {
+        /* union of the rows' string keys */
+        lua_newtable(L);
+        int set = lua_gettop(L);
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_geti(L, 1, i) != LUA_TTABLE)
+                return luaL_error(L, "from_rows: row %d is not a table",
+                                  (int)i);
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                lua_pop(L, 1);
+                if (lua_type(L, -1) == LUA_TSTRING) {
+                    lua_pushvalue(L, -1);
+                    lua_pushboolean(L, 1);
+                    lua_rawset(L, set);
+                }
+            }
+            lua_pop(L, 1);
+        }
+        sorted_keys(L, set);
+        names_idx = lua_gettop(L);
+    } else {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        names_idx = 2;
+    }
+    int ncols = (int)luaL_len(L, names_idx);
+    luaL_checkstack(L, ncols + 8, "too many columns");
+    const char **names = scratch(L, sizeof(char *) * (size_t)ncols);
+    fl_column **cols = scratch(L, sizeof(fl_column *) * (size_t)ncols);
+    /* the columns are owned by a Table userdata as soon as possible: until
+     * then a Lua error would leak them, so type checks come first */
+    fl_type *types = scratch(L, sizeof(fl_type) * (size_t)ncols);
+    for (int c = 0; c < ncols; c++) {
+        lua_geti(L, names_idx, c + 1);
+        names[c] = luaL_checkstring(L, -1); /* referenced by the names list */
+        lua_pop(L, 1);
+        int seen = 0;
+        types[c] = FL_STRING;
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_geti(L, 1, i);
+            if (lua_type(L, -1) != LUA_TTABLE)
+                return luaL_error(L, "from_rows: row %d is not a table",
+                                  (int)i);
+            lua_getfield(L, -1, names[c]);
+            fl_type t;
+            switch (lua_type(L, -1)) {
+            case LUA_TNIL:
+                lua_pop(L, 2);
+                continue;
+            case LUA_TBOOLEAN:
+                t = FL_BOOL;
+                break;
+            case LUA_TNUMBER:
+                t = lua_isinteger(L, -1) ? FL_INT : FL_FLOAT;
+                break;
+            case LUA_TSTRING:
+                t = FL_STRING;
+                break;
+            default:
+                return luaL_error(L, "from_rows: row %d, column '%s' is a %s",
+                                  (int)i, names[c], luaL_typename(L, -1));
+            }
+            if (!seen)
+                types[c] = t;
+            else if (types[c] != t) {
+                if ((types[c] == FL_INT && t == FL_FLOAT) ||
+                    (types[c] == FL_FLOAT && t == FL_INT))
+                    types[c] = FL_FLOAT;
+                else
+                    return luaL_error(
+                        L, "from_rows: column '%s' mixes %s and %s values",
+                        names[c], fl_type_name(types[c]), fl_type_name(t));
+            }
+            seen = 1;
+            lua_pop(L, 2);
+        }
+    }
+    fl_table **slot = fl_lua_newtable(L);
+    fl_error err;
+    for (int c = 0; c < ncols; c++) {
+        cols[c] = fl_column_new(types[c], n, NULL);
+        fl_status st =
+            cols[c] ? FL_OK : fl_seterr(&err, FL_ENOMEM, "out of memory");
+        for (lua_Integer i = 1; i <= n && st == FL_OK; i++) {
+            lua_geti(L, 1, i);
+            lua_getfield(L, -1, names[c]);
+            if (lua_isnil(L, -1))
+                st = fl_column_append_null(cols[c], &err);
+            else if (types[c] == FL_BOOL)
+                st = fl_column_append_bool(cols[c], lua_toboolean(L, -1), &err);
+            else if (types[c] == FL_INT)
+                st = fl_column_append_int(cols[c],
+                                          (int64_t)lua_tointeger(L, -1), &err);
+            else if (types[c] == FL_FLOAT)
+                st = fl_column_append_float(cols[c],
+                                            (double)lua_tonumber(L, -1), &err);
+            else {
+                size_t len;
+                const char *s = lua_tolstring(L, -1, &len);
+                st = fl_column_append_str(cols[c], s, len, &err);
+            }
+            lua_pop(L, 2);
+        }
+        if (st != FL_OK) {
+            for (int k = 0; k <= c; k++)
+                fl_column_unref(cols[k]);
+            return fl_lua_fail(L, &err);
+        }
+    }
+    return check(L, fl_table_new(ncols, names, cols, (int64_t)n, slot, &err),
+                 &err);
+}
+
+void fl_lua_open_from_rows(lua_State *L)
+{
+    lua_pushcfunction(L, f_from_rows);
+    lua_setfield(L, -2, "from_rows");
+}

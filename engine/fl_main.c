@@ -800,8 +800,17 @@ static int cmd_test(options *o)
     }
     lua_Integer n = luaL_len(F, -1);
     int files_failed = 0;
-    const char **libs = calloc((size_t)(o->nlibs + o->nargs + 1), sizeof *libs);
-    if (!libs) {
+    const char **libs =
+        calloc((size_t)(o->nlibs + 2 * o->nargs + 1), sizeof *libs);
+    char **parents = calloc((size_t)o->nargs + 1, sizeof *parents);
+    for (int j = 0; parents && j < o->nargs; j++) {
+        parents[j] = malloc(strlen(o->args[j]) + 4);
+        if (parents[j])
+            sprintf(parents[j], "%s/..", o->args[j]);
+        else
+            parents[j] = (char *)".";
+    }
+    if (!libs || !parents) {
         lua_close(F);
         return 1;
     }
@@ -815,8 +824,10 @@ static int cmd_test(options *o)
         int k = 0;
         for (int j = 0; j < o->nlibs; j++)
             libs[k++] = o->libs[j];
-        for (int j = 0; j < o->nargs; j++)
+        for (int j = 0; j < o->nargs; j++) {
             libs[k++] = o->args[j];
+            libs[k++] = parents[j]; /* so `require "lib.mod"` works too */
+        }
         t.libs = libs;
         t.nlibs = k;
         char dir[4096];
@@ -845,6 +856,10 @@ static int cmd_test(options *o)
         lua_pop(F, 1);
     }
     free(libs);
+    for (int j = 0; j < o->nargs; j++)
+        if (strcmp(parents[j], ".") != 0)
+            free(parents[j]);
+    free(parents);
     lua_close(F);
     int failed = o->test_failed + files_failed;
     printf("%d passed, %d failed\n", o->test_passed, failed);
