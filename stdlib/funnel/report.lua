@@ -1,0 +1,718 @@
+--- funnel.report: a report in the run's --format (table, md, csv, json).
+--
+--   local report = require "funnel.report"
+--   local r = report.new{ title = "Funnel dashboard", subtitle = "2026-Q3" }
+--   r:heading("Top of the funnel")
+--   r:figures{
+--     { label = "Leads acquired", value = 2412, previous = 2105, change = 0.146, unit = "count" },
+--   }
+--   r:table(funnel.data.leads:group_by("channel"):agg{ leads = funnel.count() },
+--           { columns = { { "channel", "Channel" }, { "leads", "Leads", "count" } } })
+--   r:finish()                     -- writes everything through funnel.write
+--
+-- A report is a list of blocks (headings, text, key figures, tables, OKR
+-- reviews, experiment evaluations) rendered at r:finish(), so that JSON can
+-- be one document. Formats:
+--   table  for the terminal: underlined headings, aligned columns (display
+--          widths, so accented, CJK and emoji text lines up), numbers
+--          formatted for people: 12,345 · €12,345 · 12.3 % · +4.2 %
+--   md     GitHub Markdown: # headings, pipe tables, numbers as for table
+--   csv    each figures or table block as a CSV table (header first) whose
+--          first column `section` is the heading it sits under; blocks are
+--          separated by one empty line; numbers raw (0.123, not 12.3 %)
+--   json   one document { "title", "subtitle", "blocks": [...] } with raw
+--          numbers, null for missing values, keys sorted, two-space indent
+--
+-- Units, for formatting: "count" (integers with thousands separators),
+-- "currency" (report.currency, default "€"; no decimals from 100 up),
+-- "percent" (a fraction shown as 12.3 %), "change" (a signed fraction,
+-- +4.2 %), "ratio" (two decimals), "days" (one decimal, "days"), "p_value"
+-- (four decimals, "< 0.0001" below that), "text",
+-- and nil (numbers: integers as count, others with two decimals).
+-- A missing value is shown as "–" in table and md, empty in csv, null in json.
+local funnel = require "funnel"
+
+local M = {}
+
+M.currency = "€"
+M.MISSING = "–"
+
+-- ==== numbers ===========================================================
+
+-- Inserts thousands separators into the integer digits of a number text.
+local function group_digits(s)
+  local sign, int, rest = s:match("^([-+]?)(%d+)(.*)$")
+  if not int then return s end
+  int = int:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+  return sign .. int .. rest
+end
+
+-- string.format, without a negative zero ("-0.0" becomes "0.0").
+local function fmt(spec, x)
+  local s = string.format(spec, x)
+  if s:match("^%-[0.]+$") then s = s:sub(2) end
+  return s
+end
+
+--- Formats a number with thousands separators and `decimals` decimals.
+function M.number(x, decimals)
+  return group_digits(fmt("%." .. (decimals or 0) .. "f", x))
+end
+
+--- Text of value v for people, by unit (see the file comment).
+function M.format_value(v, unit)
+  if v == nil or v == funnel.null then return M.MISSING end
+  if type(v) ~= "number" then return tostring(v) end
+  if v ~= v or v == math.huge or v == -math.huge then return M.MISSING end
+  if unit == "count" then
+    if v == math.floor(v) then return M.number(v, 0) end
+    return M.number(v, 1)
+  elseif unit == "currency" then
+    local s = M.number(math.abs(v), math.abs(v) >= 100 and 0 or 2)
+    if s:match("^[0.,]+$") then return M.currency .. s end
+    return (v < 0 and "-" or "") .. M.currency .. s
+  elseif unit == "percent" then
+    return fmt("%.1f", 100 * v) .. " %"
+  elseif unit == "change" then
+    local s = fmt("%.1f", 100 * v)
+    if s:sub(1, 1) ~= "-" then s = "+" .. s end
+    return s .. " %"
+  elseif unit == "ratio" then
+    return M.number(v, 2)
+  elseif unit == "days" then
+    return M.number(v, 1) .. " days"
+  elseif unit == "p_value" then
+    if v < 0.0001 then return "< 0.0001" end
+    return fmt("%.4f", v)
+  end
+  if math.type(v) == "integer" or v == math.floor(v) and math.abs(v) < 1e15 then return M.number(v, 0) end
+  return M.number(v, 2)
+end
+
+--- A signed relative change: "+4.2 %" ("–" for nil).
+function M.format_change(x)
+  return M.format_value(x, "change")
+end
+
+-- Shortest text that reads back as the same number (for csv and json).
+local function exact_number(x)
+  if math.type(x) == "integer" then return tostring(x) end
+  if x ~= x or x == math.huge or x == -math.huge then return nil end
+  if x == math.floor(x) and math.abs(x) < 1e15 then return string.format("%.1f", x) end
+  for prec = 15, 17 do
+    local s = string.format("%." .. prec .. "g", x)
+    if tonumber(s) == x then return s end
+  end
+  return string.format("%.17g", x)
+end
+
+-- ==== display width =====================================================
+
+-- Code point ranges shown in two terminal cells (East Asian wide and
+-- full-width, emoji), and ranges shown in none (combining marks, joiners,
+-- variation selectors). A table for the common cases; funnel.display_width
+-- (utf8proc, in C) is used instead when the binding provides it.
+local WIDE = {
+  { 0x1100, 0x115F }, { 0x231A, 0x231B }, { 0x2329, 0x232A }, { 0x23E9, 0x23EC }, { 0x23F0, 0x23F0 },
+  { 0x23F3, 0x23F3 }, { 0x25FD, 0x25FE }, { 0x2614, 0x2615 }, { 0x2648, 0x2653 }, { 0x267F, 0x267F },
+  { 0x2693, 0x2693 }, { 0x26A1, 0x26A1 }, { 0x26AA, 0x26AB }, { 0x26BD, 0x26BE }, { 0x26C4, 0x26C5 },
+  { 0x26CE, 0x26CE }, { 0x26D4, 0x26D4 }, { 0x26EA, 0x26EA }, { 0x26F2, 0x26F3 }, { 0x26F5, 0x26F5 },
+  { 0x26FA, 0x26FA }, { 0x26FD, 0x26FD }, { 0x2705, 0x2705 }, { 0x270A, 0x270B }, { 0x2728, 0x2728 },
+  { 0x274C, 0x274C }, { 0x274E, 0x274E }, { 0x2753, 0x2755 }, { 0x2757, 0x2757 }, { 0x2795, 0x2797 },
+  { 0x27B0, 0x27B0 }, { 0x27BF, 0x27BF }, { 0x2B1B, 0x2B1C }, { 0x2B50, 0x2B50 }, { 0x2B55, 0x2B55 },
+  { 0x2E80, 0x303E }, { 0x3041, 0x33FF }, { 0x3400, 0x4DBF }, { 0x4E00, 0x9FFF }, { 0xA000, 0xA4CF },
+  { 0xA960, 0xA97F }, { 0xAC00, 0xD7A3 }, { 0xF900, 0xFAFF }, { 0xFE10, 0xFE19 }, { 0xFE30, 0xFE6F },
+  { 0xFF00, 0xFF60 }, { 0xFFE0, 0xFFE6 }, { 0x16FE0, 0x18AFF }, { 0x1B000, 0x1B2FF }, { 0x1F004, 0x1F004 },
+  { 0x1F0CF, 0x1F0CF }, { 0x1F18E, 0x1F18E }, { 0x1F191, 0x1F19A }, { 0x1F200, 0x1F251 },
+  { 0x1F300, 0x1F64F }, { 0x1F680, 0x1F6FF }, { 0x1F7E0, 0x1F7EB }, { 0x1F90C, 0x1F9FF },
+  { 0x1FA70, 0x1FAFF }, { 0x20000, 0x3FFFD },
+}
+local ZERO = {
+  { 0x0300, 0x036F }, { 0x0483, 0x0489 }, { 0x0591, 0x05BD }, { 0x0610, 0x061A }, { 0x064B, 0x065F },
+  { 0x1AB0, 0x1AFF }, { 0x1DC0, 0x1DFF }, { 0x200B, 0x200F }, { 0x20D0, 0x20FF }, { 0xFE00, 0xFE0F },
+  { 0xFE20, 0xFE2F }, { 0x1F3FB, 0x1F3FF }, { 0xE0100, 0xE01EF },
+}
+
+local function in_ranges(ranges, cp)
+  local lo, hi = 1, #ranges
+  while lo <= hi do
+    local mid = (lo + hi) // 2
+    local r = ranges[mid]
+    if cp < r[1] then hi = mid - 1
+    elseif cp > r[2] then lo = mid + 1
+    else return true end
+  end
+  return false
+end
+
+--- Width of text s in terminal cells.
+function M.width(s)
+  if funnel.display_width then return funnel.display_width(s) end
+  if not utf8.len(s) then return #s end -- invalid UTF-8: one cell per byte
+  local w = 0
+  for _, cp in utf8.codes(s) do
+    if in_ranges(ZERO, cp) then
+      -- no cell
+    elseif in_ranges(WIDE, cp) then
+      w = w + 2
+    else
+      w = w + 1
+    end
+  end
+  return w
+end
+
+-- ==== JSON ==============================================================
+
+local ARRAY = {} -- metatable marking a Lua table as a JSON array
+
+--- Marks t as a JSON array (so that an empty one is [] and not {}).
+function M.array(t)
+  return setmetatable(t or {}, ARRAY)
+end
+
+local function json_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    local named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+    return named[c] or string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function is_array(t)
+  if getmetatable(t) == ARRAY then return true end
+  return next(t) ~= nil and #t > 0 and next(t, #t) == nil
+end
+
+local function encode(v, indent, out)
+  local tv = type(v)
+  if v == nil or v == funnel.null then
+    out[#out + 1] = "null"
+  elseif tv == "boolean" then
+    out[#out + 1] = tostring(v)
+  elseif tv == "number" then
+    out[#out + 1] = exact_number(v) or "null"
+  elseif tv == "string" then
+    out[#out + 1] = json_string(v)
+  elseif tv == "table" then
+    local inner = indent .. "  "
+    if is_array(v) then
+      if #v == 0 then out[#out + 1] = "[]" return end
+      out[#out + 1] = "[\n"
+      for i = 1, #v do
+        out[#out + 1] = inner
+        encode(v[i], inner, out)
+        out[#out + 1] = i < #v and ",\n" or "\n"
+      end
+      out[#out + 1] = indent .. "]"
+    else
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+      table.sort(keys)
+      if #keys == 0 then out[#out + 1] = "{}" return end
+      out[#out + 1] = "{\n"
+      for i, k in ipairs(keys) do
+        local val = v[k]
+        if val == nil then val = v[tonumber(k)] end
+        out[#out + 1] = inner .. json_string(k) .. ": "
+        encode(val, inner, out)
+        out[#out + 1] = i < #keys and ",\n" or "\n"
+      end
+      out[#out + 1] = indent .. "}"
+    end
+  else
+    error("report: cannot write a " .. tv .. " as JSON", 0)
+  end
+end
+
+--- JSON text of a Lua value: objects with sorted keys, arrays (tables 1..n,
+-- or marked with report.array), null for nil and funnel.null.
+function M.json(v)
+  local out = {}
+  encode(v, "", out)
+  return table.concat(out)
+end
+
+-- ==== table blocks ======================================================
+
+local NUMERIC = {
+  count = true, currency = true, percent = true, change = true, ratio = true, days = true, number = true, p_value = true,
+}
+
+-- Normalizes a column spec: "key", { "key", "Title", "unit" } or
+-- { key =, title =, unit = }.
+local function column_spec(c)
+  if type(c) == "string" then return { key = c, title = c } end
+  return { key = c.key or c[1], title = c.title or c[2] or c.key or c[1], unit = c.unit or c[3] }
+end
+
+local function is_funnel_table(t)
+  return type(t) == "userdata" and tostring(t):match("^funnel%.Table") ~= nil
+end
+
+-- Rows (Lua tables) and column specs of a table block's data.
+local function rows_and_columns(data, opts)
+  local rows, columns = {}, {}
+  if is_funnel_table(data) then
+    for row in data:rows() do rows[#rows + 1] = row end
+    local types = data:types()
+    for _, name in ipairs(data:names()) do
+      local unit
+      if types[name] == "int" then unit = "count" elseif types[name] == "float" then unit = "number" end
+      columns[#columns + 1] = { key = name, title = name, unit = unit }
+    end
+  elseif type(data) == "table" then
+    rows = data
+  else
+    error("report: a table block needs a funnel Table or a list of rows, got " .. type(data), 3)
+  end
+  if opts.columns then
+    columns = {}
+    for i, c in ipairs(opts.columns) do columns[i] = column_spec(c) end
+  elseif #columns == 0 then
+    if #rows == 0 then error("report: give columns for a list of rows", 3) end
+    local keys = {}
+    for k in pairs(rows[1]) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for i, k in ipairs(keys) do columns[i] = { key = k, title = k } end
+  end
+  if opts.limit and #rows > opts.limit then
+    local cut = {}
+    for i = 1, opts.limit do cut[i] = rows[i] end
+    rows = cut
+  end
+  return rows, columns
+end
+
+local function cell_text(v, unit)
+  if unit == "number" then unit = nil end
+  local s = M.format_value(v, unit)
+  return (s:gsub("[\r\n\t]", " "))
+end
+
+local function right_aligned(col, rows)
+  if col.unit then return NUMERIC[col.unit] or false end
+  for _, r in ipairs(rows) do
+    local v = r[col.key]
+    if v ~= nil then return type(v) == "number" end
+  end
+  return false
+end
+
+local function pad(s, width, right)
+  local fill = string.rep(" ", width - M.width(s))
+  return right and fill .. s or s .. fill
+end
+
+-- Terminal or Markdown lines of a table block.
+local function render_grid(rows, columns, md, out)
+  local cells, widths, right = {}, {}, {}
+  for c, col in ipairs(columns) do
+    widths[c] = math.max(M.width(col.title), md and 3 or 0)
+    right[c] = right_aligned(col, rows)
+  end
+  for r, row in ipairs(rows) do
+    cells[r] = {}
+    for c, col in ipairs(columns) do
+      local s = cell_text(row[col.key], col.unit)
+      if md then s = s:gsub("|", "\\|") end
+      cells[r][c] = s
+      widths[c] = math.max(widths[c], M.width(s))
+    end
+  end
+  local function line(texts, last_pad)
+    local parts = {}
+    for c, s in ipairs(texts) do
+      if md or c < #texts or right[c] or last_pad then
+        parts[c] = pad(s, widths[c], right[c])
+      else
+        parts[c] = s
+      end
+    end
+    if md then return "| " .. table.concat(parts, " | ") .. " |" end
+    return table.concat(parts, "  ")
+  end
+  local titles, rule = {}, {}
+  for c, col in ipairs(columns) do
+    titles[c] = md and col.title:gsub("|", "\\|") or col.title
+    if md then
+      rule[c] = right[c] and string.rep("-", widths[c] - 1) .. ":" or string.rep("-", widths[c])
+    else
+      rule[c] = string.rep("─", widths[c])
+    end
+  end
+  out[#out + 1] = line(titles)
+  out[#out + 1] = md and "| " .. table.concat(rule, " | ") .. " |" or table.concat(rule, "  ")
+  for _, row in ipairs(cells) do out[#out + 1] = line(row) end
+end
+
+local function csv_field(v)
+  local s
+  if v == nil or v == funnel.null then
+    s = ""
+  elseif type(v) == "number" then
+    s = exact_number(v) or ""
+  else
+    s = tostring(v)
+  end
+  if s:find('[,"\r\n]') or s:match("^ ") or s:match(" $") then
+    s = '"' .. s:gsub('"', '""') .. '"'
+  end
+  return s
+end
+
+local function render_csv(rows, columns, section, out)
+  local head = { "section" }
+  for _, col in ipairs(columns) do head[#head + 1] = csv_field(col.key) end
+  out[#out + 1] = table.concat(head, ",")
+  for _, row in ipairs(rows) do
+    local f = { csv_field(section) }
+    for _, col in ipairs(columns) do f[#f + 1] = csv_field(row[col.key]) end
+    out[#out + 1] = table.concat(f, ",")
+  end
+end
+
+-- ==== the report object =================================================
+
+local Report = {}
+Report.__index = Report
+
+--- A new report. opts: { title, subtitle, format (default funnel.format) }.
+function M.new(opts)
+  opts = opts or {}
+  local format = opts.format or funnel.format or "table"
+  if format == "html" then format = "md" end
+  if format ~= "table" and format ~= "md" and format ~= "csv" and format ~= "json" then
+    error("report: unknown format '" .. tostring(format) .. "' (table, md, csv, json)", 2)
+  end
+  return setmetatable({ title = opts.title, subtitle = opts.subtitle, format = format, blocks = {} }, Report)
+end
+
+--- A heading; level 1 (the report's sections, default) or 2, 3.
+function Report:heading(text, level)
+  self.blocks[#self.blocks + 1] = { type = "heading", text = tostring(text), level = level or 1 }
+  return self
+end
+
+--- A paragraph of text.
+function Report:text(text)
+  self.blocks[#self.blocks + 1] = { type = "text", text = tostring(text) }
+  return self
+end
+
+--- Key figures: a list of { label, value, unit, previous, change, status,
+-- note } (all but label optional). A KPI comparison (kpi.compare) can be
+-- given directly with a label: { label = "Win rate", compare = kpi.compare(...) }.
+function Report:figures(items, opts)
+  local list = {}
+  for i, it in ipairs(items) do
+    local c = it.compare or {}
+    list[i] = {
+      label = it.label or c.name, unit = it.unit or c.unit,
+      value = it.value == nil and c.value or it.value,
+      previous = it.previous == nil and c.previous or it.previous,
+      change = it.change == nil and c.change or it.change,
+      status = it.status, note = it.note,
+    }
+  end
+  self.blocks[#self.blocks + 1] = { type = "figures", items = list, title = opts and opts.title }
+  return self
+end
+
+--- A table: data is a funnel Table or a list of row tables. opts:
+-- { title, columns = { { key, title, unit }, ... } (default: every column),
+--   limit = n rows }.
+function Report:table(data, opts)
+  opts = opts or {}
+  local rows, columns = rows_and_columns(data, opts)
+  self.blocks[#self.blocks + 1] = { type = "table", rows = rows, columns = columns, title = opts.title }
+  return self
+end
+
+-- The figures block as a table block (same rendering machinery).
+local function figures_as_table(b)
+  local has = {}
+  local rows = {}
+  for i, it in ipairs(b.items) do
+    for _, k in ipairs({ "previous", "change", "status", "note" }) do
+      if it[k] ~= nil then has[k] = true end
+    end
+    rows[i] = {
+      label = it.label, value = cell_text(it.value, it.unit),
+      previous = it.previous ~= nil and cell_text(it.previous, it.unit) or nil,
+      change = it.change, status = it.status, note = it.note,
+    }
+  end
+  local columns = { { key = "label", title = "" }, { key = "value", title = "Value", unit = "count" } }
+  if has.previous then columns[#columns + 1] = { key = "previous", title = "Previous", unit = "count" } end
+  if has.change then columns[#columns + 1] = { key = "change", title = "Change", unit = "change" } end
+  if has.status then columns[#columns + 1] = { key = "status", title = "Status" } end
+  if has.note then columns[#columns + 1] = { key = "note", title = "Note" } end
+  return rows, columns
+end
+
+-- ==== OKR and experiment blocks =========================================
+
+local function kr_target_text(kr)
+  local u = kr.unit
+  if kr.kind == "milestone" then return kr.done and "done" or "not done" end
+  if kr.kind == "within" then
+    return cell_text(kr.target[1], u) .. " – " .. cell_text(kr.target[2], u)
+  end
+  local sign = ({ increase_to = "≥ ", decrease_to = "≤ ", stay_above = "≥ ", stay_below = "≤ " })[kr.kind] or ""
+  return sign .. cell_text(kr.target, u)
+end
+
+--- An OKR review (okr.review's result): a summary of the objectives, then
+-- each objective's key results.
+function Report:okr_review(review)
+  self.blocks[#self.blocks + 1] = { type = "okr", review = review }
+  return self
+end
+
+--- An experiment evaluation (experiment.evaluate's result).
+function Report:experiment(ev)
+  self.blocks[#self.blocks + 1] = { type = "experiment", evaluation = ev }
+  return self
+end
+
+-- Expands OKR and experiment blocks into headings, text and tables for the
+-- text formats.
+local function expand(b)
+  if b.type == "okr" then
+    local rv, out = b.review, {}
+    local summary = {}
+    for i, o in ipairs(rv.objectives) do
+      summary[i] = { objective = o.title, owner = o.owner, progress = o.progress, expected = o.expected,
+        status = o.status }
+    end
+    out[#out + 1] = { type = "table", title = "Objectives", rows = summary, columns = {
+      { key = "objective", title = "Objective" }, { key = "owner", title = "Owner" },
+      { key = "progress", title = "Progress", unit = "percent" },
+      { key = "expected", title = "Expected", unit = "percent" }, { key = "status", title = "Status" } } }
+    for _, o in ipairs(rv.objectives) do
+      out[#out + 1] = { type = "heading", level = 2, text = o.title }
+      out[#out + 1] = { type = "text", text = string.format("%s · progress %s of an expected %s · %s",
+        o.owner and "Owner: " .. o.owner or "No owner", M.format_value(o.progress, "percent"),
+        M.format_value(o.expected, "percent"), o.status) }
+      local rows = {}
+      for i, kr in ipairs(o.key_results) do
+        local baseline = kr.kind == "milestone" and "" or cell_text(kr.baseline, kr.unit)
+        rows[i] = {
+          kr = kr.title, baseline = baseline, target = kr_target_text(kr),
+          current = kr.kind == "milestone" and (kr.done and "done" or "open") or cell_text(kr.current, kr.unit),
+          progress = kr.progress, status = kr.status, note = kr.note,
+        }
+      end
+      out[#out + 1] = { type = "table", rows = rows, columns = {
+        { key = "kr", title = "Key result" }, { key = "baseline", title = "Baseline", unit = "count" },
+        { key = "target", title = "Target", unit = "count" }, { key = "current", title = "Current", unit = "count" },
+        { key = "progress", title = "Progress", unit = "percent" }, { key = "status", title = "Status" },
+        { key = "note", title = "Note" } } }
+    end
+    return out
+  elseif b.type == "experiment" then
+    local ev, out = b.evaluation, {}
+    out[#out + 1] = { type = "heading", level = 2, text = ev.name or "Experiment" }
+    local arms = {}
+    for i, a in ipairs(ev.arms) do
+      arms[i] = { variant = a.variant, users = a.users, conversions = a.conversions, rate = a.rate,
+        mean = a.mean, sd = a.sd }
+    end
+    local cols = { { key = "variant", title = "Variant" }, { key = "users", title = "Users", unit = "count" } }
+    if ev.kind == "conversion" then
+      cols[#cols + 1] = { key = "conversions", title = "Conversions", unit = "count" }
+      cols[#cols + 1] = { key = "rate", title = "Rate", unit = "percent" }
+    else
+      cols[#cols + 1] = { key = "mean", title = "Mean", unit = "ratio" }
+      cols[#cols + 1] = { key = "sd", title = "SD", unit = "ratio" }
+    end
+    out[#out + 1] = { type = "table", rows = arms, columns = cols }
+    local rows = {}
+    for i, c in ipairs(ev.comparisons or {}) do
+      local r = c.result
+      local ci = r.diff_ci
+      local unit = ev.kind == "conversion" and "change" or "ratio"
+      rows[i] = {
+        variant = c.variant, diff = r.diff,
+        ci = ci and cell_text(ci[1], unit) .. " … " .. cell_text(ci[2], unit) or M.MISSING,
+        lift = r.lift, p = r.adjusted_p_value or r.p_value, chance = r.chance_to_win,
+        needed = c.needed, decision = c.decision,
+      }
+    end
+    local diff_unit = ev.kind == "conversion" and "change" or "ratio"
+    cols = { { key = "variant", title = "vs control" },
+      { key = "diff", title = ev.kind == "conversion" and "Diff (points)" or "Diff", unit = diff_unit },
+      { key = "ci", title = "95 % interval", unit = "count" }, { key = "lift", title = "Lift", unit = "change" },
+      { key = "p", title = "p-value", unit = "p_value" } }
+    if ev.kind == "conversion" then cols[#cols + 1] = { key = "chance", title = "Chance to win", unit = "percent" } end
+    cols[#cols + 1] = { key = "needed", title = "Users needed", unit = "count" }
+    cols[#cols + 1] = { key = "decision", title = "Decision" }
+    out[#out + 1] = { type = "table", rows = rows, columns = cols }
+    local srm = ev.srm
+    local lines = {}
+    if srm and srm.p_value then
+      lines[#lines + 1] = string.format("Sample ratio check: p = %s%s.", string.format("%.4f", srm.p_value),
+        srm.flagged and " — MISMATCH, the split is broken" or ", the split is as designed")
+    end
+    lines[#lines + 1] = string.format("Decision: %s — %s.", ev.decision, ev.reason)
+    out[#out + 1] = { type = "text", text = table.concat(lines, "\n") }
+    return out
+  end
+  return { b }
+end
+
+-- ==== rendering =========================================================
+
+local function render_text(self, md)
+  local out = {}
+  local function blank()
+    if #out > 0 and out[#out] ~= "" then out[#out + 1] = "" end
+  end
+  if self.title then
+    if md then
+      out[#out + 1] = "# " .. self.title
+    else
+      out[#out + 1] = self.title
+      out[#out + 1] = string.rep("═", M.width(self.title))
+    end
+    if self.subtitle then
+      blank()
+      out[#out + 1] = md and "*" .. self.subtitle .. "*" or self.subtitle
+    end
+  end
+  local shift = self.title and 1 or 0 -- headings sit below the title
+  for _, block in ipairs(self.blocks) do
+    for _, b in ipairs(expand(block)) do
+      blank()
+      if b.type == "heading" then
+        local level = math.min(b.level + shift, 6)
+        if md then
+          out[#out + 1] = string.rep("#", level) .. " " .. b.text
+        elseif level <= 2 then
+          out[#out + 1] = b.text
+          out[#out + 1] = string.rep(level == 1 and "═" or "─", M.width(b.text))
+        else
+          out[#out + 1] = b.text
+        end
+      elseif b.type == "text" then
+        for line in (b.text .. "\n"):gmatch("(.-)\n") do out[#out + 1] = line end
+      else
+        if b.title then out[#out + 1] = md and "**" .. b.title .. "**" or b.title end
+        local rows, columns = b.rows, b.columns
+        if b.type == "figures" then rows, columns = figures_as_table(b) end
+        if #rows == 0 then
+          out[#out + 1] = "(no rows)"
+        else
+          render_grid(rows, columns, md, out)
+        end
+      end
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+local function raw_figures(b)
+  local rows = {}
+  for i, it in ipairs(b.items) do
+    rows[i] = { label = it.label, unit = it.unit, value = it.value, previous = it.previous, change = it.change,
+      status = it.status, note = it.note }
+  end
+  return rows, {
+    { key = "label" }, { key = "unit" }, { key = "value" }, { key = "previous" }, { key = "change" },
+    { key = "status" }, { key = "note" },
+  }
+end
+
+local function render_csv_report(self)
+  local out, section = {}, self.title or ""
+  for _, block in ipairs(self.blocks) do
+    for _, b in ipairs(expand(block)) do
+      if b.type == "heading" then
+        section = b.text
+      elseif b.type == "figures" or b.type == "table" then
+        if #out > 0 then out[#out + 1] = "" end
+        local rows, columns = b.rows, b.columns
+        if b.type == "figures" then rows, columns = raw_figures(b) end
+        render_csv(rows, columns, b.title and section .. " / " .. b.title or section, out)
+      end
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- Plain data for JSON: OKR and experiment blocks keep their structure
+-- (numbers raw), tables become arrays of row objects.
+local function json_block(b)
+  if b.type == "heading" then return { type = "heading", level = b.level, text = b.text } end
+  if b.type == "text" then return { type = "text", text = b.text } end
+  if b.type == "figures" then
+    local items = M.array()
+    for i, it in ipairs(b.items) do items[i] = it end
+    return { type = "figures", title = b.title, items = items }
+  end
+  if b.type == "table" then
+    local cols, rows = M.array(), M.array()
+    for i, c in ipairs(b.columns) do cols[i] = { key = c.key, title = c.title, unit = c.unit } end
+    for i, r in ipairs(b.rows) do
+      local o = {}
+      for _, c in ipairs(b.columns) do
+        local v = r[c.key]
+        if v == nil or v == funnel.null then v = funnel.null end
+        o[c.key] = v
+      end
+      rows[i] = o
+    end
+    return { type = "table", title = b.title, columns = cols, rows = rows }
+  end
+  if b.type == "okr" then
+    local objs = M.array()
+    for i, o in ipairs(b.review.objectives) do
+      local krs = M.array()
+      for k, kr in ipairs(o.key_results) do
+        krs[k] = { title = kr.title, kind = kr.kind, kpi = kr.kpi, unit = kr.unit, baseline = kr.baseline,
+          target = kr.target, current = kr.current, done = kr.done, progress = kr.progress,
+          expected = kr.expected, status = kr.status, note = kr.note }
+      end
+      objs[i] = { title = o.title, owner = o.owner, period = o.period, as_of = o.as_of, progress = o.progress,
+        expected = o.expected, status = o.status, key_results = krs }
+    end
+    return { type = "okr_review", as_of = b.review.as_of, status = b.review.status,
+      counts = b.review.counts, objectives = objs }
+  end
+  if b.type == "experiment" then
+    local ev = b.evaluation
+    local comps = M.array()
+    for i, c in ipairs(ev.comparisons or {}) do
+      local r = c.result
+      comps[i] = { variant = c.variant, diff = r.diff, diff_ci = r.diff_ci, p_value = r.p_value,
+        adjusted_p_value = r.adjusted_p_value, lift = r.lift, lift_ci = r.lift_ci,
+        chance_to_win = r.chance_to_win, t = r.t, df = r.df, reasons = r.reasons,
+        users_needed = c.needed, decision = c.decision, reason = c.reason }
+    end
+    local arms = M.array()
+    for i, a in ipairs(ev.arms) do arms[i] = a end
+    return { type = "experiment", name = ev.name, kind = ev.kind, alpha = ev.alpha, arms = arms,
+      srm = ev.srm and { chi2 = ev.srm.chi2, df = ev.srm.df, p_value = ev.srm.p_value, flagged = ev.srm.flagged },
+      comparisons = comps, decision = ev.decision, reason = ev.reason }
+  end
+  error("report: unknown block " .. tostring(b.type))
+end
+
+--- The report as text in its format.
+function Report:render()
+  if self.format == "json" then
+    local blocks = M.array()
+    for i, b in ipairs(self.blocks) do blocks[i] = json_block(b) end
+    return M.json({ title = self.title, subtitle = self.subtitle, blocks = blocks }) .. "\n"
+  elseif self.format == "csv" then
+    return render_csv_report(self)
+  end
+  return render_text(self, self.format == "md")
+end
+
+--- Writes the report through funnel.write (standard output or --out).
+function Report:finish()
+  funnel.write(self:render())
+end
+
+return M
