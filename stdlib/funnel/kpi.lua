@@ -4,6 +4,7 @@
 --   local col = funnel.col
 --   kpi.define{
 --     name = "leads_acquired", owner = "marketing", unit = "count", direction = "up",
+--     label = "Leads acquired",                 -- optional: the name shown in reports
 --     description = "New leads created in the period: count of leads.created_at in [from, to].",
 --     dimensions = { "channel", "campaign", "owner", "month" },
 --     compute = function(d, p)
@@ -207,6 +208,13 @@ local function check_definition(def)
     "a text that says what is counted and how (the formula)")
   need("compute", type(def.compute) == "function", "a function(d, p)")
   need("dimensions", def.dimensions == nil or type(def.dimensions) == "table", "a list of dimension names")
+  need("label", def.label == nil or type(def.label) == "string", "a text")
+end
+
+-- "win_rate" -> "Win rate": the label of a KPI defined without one.
+local function default_label(name)
+  local s = name:gsub("_", " ")
+  return s:sub(1, 1):upper() .. s:sub(2)
 end
 
 --- Defines a KPI (see the file comment for the fields and compute). Returns
@@ -221,8 +229,8 @@ function M.define(def)
       def.name, old.source, old.line, file, line), 2)
   end
   local stored = {
-    name = def.name, owner = def.owner, unit = def.unit, direction = def.direction,
-    description = def.description, compute = def.compute, source = file, line = line,
+    name = def.name, label = def.label or default_label(def.name), owner = def.owner, unit = def.unit,
+    direction = def.direction, description = def.description, compute = def.compute, source = file, line = line,
   }
   if def.dimensions then
     stored.dimensions = {}
@@ -245,14 +253,14 @@ function M.get(name)
     registry.leads_acquired and "" or "; the standard catalogue is require \"funnel.kpis\""), 2)
 end
 
---- Every definition, sorted by name: a list of { name, owner, unit,
+--- Every definition, sorted by name: a list of { name, label, owner, unit,
 -- direction, description, dimensions, source, line } (copies: changing them
 -- changes nothing).
 function M.list()
   local out = {}
   for _, def in pairs(registry) do
     out[#out + 1] = {
-      name = def.name, owner = def.owner, unit = def.unit, direction = def.direction,
+      name = def.name, label = def.label, owner = def.owner, unit = def.unit, direction = def.direction,
       description = def.description, dimensions = def.dimensions, source = def.source, line = def.line,
     }
   end
@@ -284,7 +292,7 @@ end
 
 --- The value over period and over the period of the same length just before
 -- it (the previous k months when period is k whole months, else the same
--- number of days): { name, unit, direction, value, previous, delta = value -
+-- number of days): { name, label, unit, direction, value, previous, delta = value -
 -- previous, change = delta / |previous| (nil when previous is nil or 0),
 -- improved (true when the change goes the KPI's direction, nil when
 -- unknown), period, previous_period }.
@@ -293,7 +301,7 @@ function M.compare(name, period)
   dates.check_period(period, "period")
   local prev = dates.previous(period)
   local r = {
-    name = name, unit = def.unit, direction = def.direction,
+    name = name, label = def.label, unit = def.unit, direction = def.direction,
     value = evaluate(name, period, nil, 3), previous = evaluate(name, prev, nil, 3),
     period = { from = period.from, to = period.to }, previous_period = prev,
   }

@@ -77,28 +77,32 @@ end
 -- ==== top of the funnel =================================================
 
 kpi.define{
-  name = "leads_acquired", owner = "marketing", unit = "count", direction = "up",
+  name = "leads_acquired", label = "Leads acquired",
+  owner = "marketing", unit = "count", direction = "up",
   description = "New leads: count of leads whose created_at is in the period.",
   dimensions = LEAD_DIMS,
   compute = leads_total,
 }
 
 kpi.define{
-  name = "demos_performed", owner = "sales", unit = "count", direction = "up",
+  name = "demos_performed", label = "Demos performed",
+  owner = "sales", unit = "count", direction = "up",
   description = "Demos given: count of activities of type demo_performed whose `at` is in the period.",
   dimensions = LEAD_DIMS,
   compute = activity_count("demo_performed"),
 }
 
 kpi.define{
-  name = "whitepaper_downloads", owner = "marketing", unit = "count", direction = "up",
+  name = "whitepaper_downloads", label = "White-paper downloads",
+  owner = "marketing", unit = "count", direction = "up",
   description = "White-paper downloads: count of activities of type whitepaper_download whose `at` is in the period.",
   dimensions = LEAD_DIMS,
   compute = activity_count("whitepaper_download"),
 }
 
 kpi.define{
-  name = "content_views", owner = "marketing", unit = "count", direction = "up",
+  name = "content_views", label = "Content views",
+  owner = "marketing", unit = "count", direction = "up",
   description = "Content views: count of activities of type content_view whose `at` is in the period.",
   dimensions = LEAD_DIMS,
   compute = activity_count("content_view"),
@@ -107,14 +111,16 @@ kpi.define{
 -- ==== bottom of the funnel ==============================================
 
 kpi.define{
-  name = "deals_won", owner = "sales", unit = "count", direction = "up",
+  name = "deals_won", label = "Deals won",
+  owner = "sales", unit = "count", direction = "up",
   description = "Closed-won deals: count of deals with status won whose closed_at is in the period.",
   dimensions = LEAD_DIMS,
   compute = function(d, p) return p:total(won_closed(d, p), count(), "closed_at") end,
 }
 
 kpi.define{
-  name = "lead_quality_rating", owner = "marketing", unit = "ratio", direction = "up",
+  name = "lead_quality_rating", label = "Lead quality rating",
+  owner = "marketing", unit = "ratio", direction = "up",
   description = "Sales' rating of lead quality: mean of feedback.rating (1..5) over feedback given_at in the period.",
   dimensions = LEAD_DIMS,
   compute = function(d, p)
@@ -123,7 +129,8 @@ kpi.define{
 }
 
 kpi.define{
-  name = "persona_fit_rate", owner = "marketing", unit = "percent", direction = "up",
+  name = "persona_fit_rate", label = "Persona-fit rate",
+  owner = "marketing", unit = "percent", direction = "up",
   description = "Share of leads sales judged on-persona: feedback with persona_fit = yes / feedback with "
     .. "persona_fit given, over feedback given_at in the period.",
   dimensions = LEAD_DIMS,
@@ -135,7 +142,8 @@ kpi.define{
 }
 
 kpi.define{
-  name = "lead_to_customer_conversion", owner = "marketing", unit = "percent", direction = "up",
+  name = "lead_to_customer_conversion", label = "Lead → customer conversion",
+  owner = "marketing", unit = "percent", direction = "up",
   description = "Conversion of the period's leads into customers: leads created in the period whose stage is "
     .. "customer (as of the export) / leads created in the period. A cohort rate: leads of the last weeks "
     .. "have had little time to convert.",
@@ -148,14 +156,16 @@ kpi.define{
 }
 
 kpi.define{
-  name = "cost_per_lead", owner = "marketing", unit = "currency", direction = "down",
+  name = "cost_per_lead", label = "Cost per lead",
+  owner = "marketing", unit = "currency", direction = "down",
   description = "Marketing spend per new lead: sum of spend.amount dated in the period / leads created in the period.",
   dimensions = SPEND_DIMS,
   compute = function(d, p) return kpi.ratio(spend_total(d, p), leads_total(d, p)) end,
 }
 
 kpi.define{
-  name = "customer_interaction", owner = "marketing", unit = "ratio", direction = "up",
+  name = "customer_interaction", label = "Interactions per new lead",
+  owner = "marketing", unit = "ratio", direction = "up",
   description = "Interactions per new lead: activities of type demo_request, callback_request, content_view or "
     .. "whitepaper_download whose `at` is in the period, by leads created in the period / leads created in the "
     .. "period. Emails, meetings and demos given are the sales team's actions and are not counted.",
@@ -170,7 +180,8 @@ kpi.define{
 }
 
 kpi.define{
-  name = "monthly_sales_growth", owner = "sales", unit = "percent", direction = "up",
+  name = "monthly_sales_growth", label = "Monthly sales growth",
+  owner = "sales", unit = "percent", direction = "up",
   description = "Month-on-month growth of won revenue: sum of amount of won deals closed in the last month of "
     .. "the period / the same sum for the month before, minus 1 (nil when the month before has none).",
   dimensions = { "channel", "campaign", "owner", "country" },
@@ -189,7 +200,8 @@ kpi.define{
 }
 
 kpi.define{
-  name = "win_rate", owner = "sales", unit = "percent", direction = "up",
+  name = "win_rate", label = "Win rate",
+  owner = "sales", unit = "percent", direction = "up",
   description = "Share of decided deals that were won: deals won / deals won or lost, among deals whose "
     .. "closed_at is in the period.",
   dimensions = LEAD_DIMS,
@@ -197,21 +209,24 @@ kpi.define{
 }
 
 kpi.define{
-  name = "average_deal_size", owner = "sales", unit = "currency", direction = "up",
+  name = "average_deal_size", label = "Average deal size",
+  owner = "sales", unit = "currency", direction = "up",
   description = "Mean amount of the won deals whose closed_at is in the period.",
   dimensions = LEAD_DIMS,
   compute = average_deal_size,
 }
 
 kpi.define{
-  name = "sales_cycle_days", owner = "sales", unit = "days", direction = "down",
+  name = "sales_cycle_days", label = "Sales cycle",
+  owner = "sales", unit = "days", direction = "down",
   description = "Median days from created_at to closed_at of the won deals whose closed_at is in the period.",
   dimensions = LEAD_DIMS,
   compute = sales_cycle_days,
 }
 
 kpi.define{
-  name = "cac", owner = "marketing", unit = "currency", direction = "down",
+  name = "cac", label = "Customer acquisition cost",
+  owner = "marketing", unit = "currency", direction = "down",
   description = "Customer acquisition cost: sum of spend.amount dated in the period / new customers, the "
     .. "leads whose first won deal closed in the period.",
   dimensions = SPEND_DIMS,
@@ -224,7 +239,8 @@ kpi.define{
 }
 
 kpi.define{
-  name = "mql_to_sql_rate", owner = "sales", unit = "percent", direction = "up",
+  name = "mql_to_sql_rate", label = "MQL → SQL rate",
+  owner = "sales", unit = "percent", direction = "up",
   description = "Share of marketing-qualified leads that sales accepted: leads whose mql_at is in the period "
     .. "and that have an sql_at / leads whose mql_at is in the period.",
   dimensions = LEAD_DIMS,
@@ -235,7 +251,8 @@ kpi.define{
 }
 
 kpi.define{
-  name = "pipeline_velocity", owner = "sales", unit = "currency", direction = "up",
+  name = "pipeline_velocity", label = "Pipeline velocity",
+  owner = "sales", unit = "currency", direction = "up",
   description = "Revenue the pipeline produces per day: open deals x win rate x average deal size / sales "
     .. "cycle days. Open deals: created on or before the period's last day and not closed by then (closed_at "
     .. "null or later). Win rate, average deal size and sales cycle days are the KPIs of those names over "

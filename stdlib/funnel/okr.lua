@@ -18,7 +18,7 @@
 --
 -- ## Key results
 --
---   title     what is measured (default: the KPI's name)
+--   title     what is measured (default: the KPI's label)
 --   current   a number, a KPI name (evaluated from the period's first day to
 --             the review date), or a function(period_to_date) returning one
 --   baseline  where the KR started; for a KPI, default: the KPI's value over
@@ -154,7 +154,7 @@ end
 local function evaluate_kr(kr, period, as_of, expected, th)
   local to_date = { from = period.from, to = as_of }
   local r = {
-    title = kr.title or (type(kr.current) == "string" and kr.current) or "key result",
+    title = kr.title or (type(kr.current) == "string" and kpi.get(kr.current).label) or "key result",
     kind = kr.kind, kpi = type(kr.current) == "string" and kr.current or nil,
     target = kr.target, expected = expected,
   }

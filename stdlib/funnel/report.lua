@@ -400,18 +400,21 @@ function Report:text(text)
 end
 
 --- Key figures: a list of { label, value, unit, previous, change, status,
--- note } (all but label optional). A KPI comparison (kpi.compare) can be
--- given directly with a label: { label = "Win rate", compare = kpi.compare(...) }.
+-- note } (all but label optional). A KPI comparison can be given instead:
+-- { compare = kpi.compare("win_rate", q3) } takes the KPI's label, unit,
+-- value, previous value and change, and as status "better" or "worse"
+-- according to the KPI's direction.
 function Report:figures(items, opts)
   local list = {}
   for i, it in ipairs(items) do
     local c = it.compare or {}
     list[i] = {
-      label = it.label or c.name, unit = it.unit or c.unit,
+      label = it.label or c.label or c.name, unit = it.unit or c.unit,
       value = it.value == nil and c.value or it.value,
       previous = it.previous == nil and c.previous or it.previous,
       change = it.change == nil and c.change or it.change,
-      status = it.status, note = it.note,
+      status = it.status or (c.improved == true and "better") or (c.improved == false and "worse") or nil,
+      note = it.note,
     }
   end
   self.blocks[#self.blocks + 1] = { type = "figures", items = list, title = opts and opts.title }
