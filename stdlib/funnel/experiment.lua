@@ -334,10 +334,18 @@ local function signed_pct(x)
   return (s:gsub("^%-0%.0 ", "+0.0 "))
 end
 
+-- "p = 0.0123", or "p < 0.0001" for tiny p-values.
 local function fmt_p(p)
-  if p == nil then return "n/a" end
-  if p < 0.0001 then return "< 0.0001" end
-  return string.format("%.4f", p)
+  if p == nil then return "p n/a" end
+  if p < 0.0001 then return "p < 0.0001" end
+  return string.format("p = %.4f", p)
+end
+
+-- A probability as a percentage, without rounding 0.99996 up to 100 %.
+local function chance(x)
+  if x > 0.999 then return "> 99.9 %" end
+  if x < 0.001 then return "< 0.1 %" end
+  return pct(x)
 end
 
 -- The decision for one treatment arm against control, in plain words.
@@ -345,7 +353,7 @@ end
 local function decide(arm, result, needed, opts, srm)
   if srm and srm.flagged then
     return "stop", string.format(
-      "sample ratio mismatch (p = %s): the arms do not have the sizes the design asked for, "
+      "sample ratio mismatch (%s): the arms do not have the sizes the design asked for, "
         .. "so the assignment is broken and no result can be trusted; fix the split and restart",
       fmt_p(srm.p_value))
   end
@@ -362,18 +370,18 @@ local function decide(arm, result, needed, opts, srm)
     or string.format("%+.4g absolute", result.diff)
   if p < opts.alpha then
     if result.diff * better > 0 then
-      return "ship", string.format("%s is better: %s (p = %s%s)", arm.variant, effect, fmt_p(p),
-        result.chance_to_win and ", chance to win " .. pct(result.chance_to_win) or "")
+      return "ship", string.format("%s is better: %s (%s%s)", arm.variant, effect, fmt_p(p),
+        result.chance_to_win and ", chance to win " .. chance(result.chance_to_win) or "")
     end
-    return "stop", string.format("%s is worse: %s (p = %s); keep %s", arm.variant, effect, fmt_p(p), opts.control)
+    return "stop", string.format("%s is worse: %s (%s); keep %s", arm.variant, effect, fmt_p(p), opts.control)
   end
   if needed and arm.users < needed then
     return "keep running", string.format(
-      "not significant yet (p = %s, %s); %d of the %d users per arm needed to detect a %s change",
+      "not significant yet (%s, %s); %d of the %d users per arm needed to detect a %s change",
       fmt_p(p), effect, arm.users, needed, signed_pct(opts.mde))
   end
   return "stop", string.format(
-    "no detectable effect: with %d users per arm a %s change would have shown; observed %s (p = %s)",
+    "no detectable effect: with %d users per arm a %s change would have shown; observed %s (%s)",
     arm.users, signed_pct(opts.mde), effect, fmt_p(p))
 end
 

@@ -26,10 +26,13 @@
 -- Units, for formatting: "count" (integers with thousands separators),
 -- "currency" (report.currency, default "€"; no decimals from 100 up),
 -- "percent" (a fraction shown as 12.3 %), "change" (a signed fraction,
--- +4.2 %), "ratio" (two decimals), "days" (one decimal, "days"), "p_value"
--- (four decimals, "< 0.0001" below that), "text",
+-- +4.2 %), "points" (a signed difference of two rates, +1.5 pp), "ratio"
+-- (two decimals), "days" (one decimal, "days"), "p_value" (four decimals,
+-- "< 0.0001" below that), "chance" (a probability, 97.3 %, never rounded
+-- to 100 %: "> 99.9 %"), "text",
 -- and nil (numbers: integers as count, others with two decimals).
--- A missing value is shown as "–" in table and md, empty in csv, null in json.
+-- A missing number is shown as "–" in table and md (missing text as
+-- nothing), empty in csv, null in json.
 local funnel = require "funnel"
 
 local M = {}
@@ -81,6 +84,14 @@ function M.format_value(v, unit)
     return M.number(v, 2)
   elseif unit == "days" then
     return M.number(v, 1) .. " days"
+  elseif unit == "points" then
+    local t = fmt("%.1f", 100 * v)
+    if t:sub(1, 1) ~= "-" then t = "+" .. t end
+    return t .. " pp"
+  elseif unit == "chance" then
+    if v > 0.999 then return "> 99.9 %" end
+    if v < 0.001 then return "< 0.1 %" end
+    return fmt("%.1f", 100 * v) .. " %"
   elseif unit == "p_value" then
     if v < 0.0001 then return "< 0.0001" end
     return fmt("%.4f", v)
@@ -236,13 +247,14 @@ end
 
 local NUMERIC = {
   count = true, currency = true, percent = true, change = true, ratio = true, days = true, number = true, p_value = true,
+  points = true, chance = true,
 }
 
 -- Normalizes a column spec: "key", { "key", "Title", "unit" } or
 -- { key =, title =, unit = }.
 local function column_spec(c)
   if type(c) == "string" then return { key = c, title = c } end
-  return { key = c.key or c[1], title = c.title or c[2] or c.key or c[1], unit = c.unit or c[3] }
+  return { key = c.key or c[1], title = c.title or c[2] or c.key or c[1], unit = c.unit or c[3], unit_from = c.unit_from }
 end
 
 local function is_funnel_table(t)
@@ -283,13 +295,16 @@ local function rows_and_columns(data, opts)
   return rows, columns
 end
 
+-- A cell for people: a missing number shows as "–", missing text as nothing.
 local function cell_text(v, unit)
+  if v == nil or v == funnel.null then return NUMERIC[unit] and M.MISSING or "" end
   if unit == "number" then unit = nil end
   local s = M.format_value(v, unit)
   return (s:gsub("[\r\n\t]", " "))
 end
 
 local function right_aligned(col, rows)
+  if col.unit_from then return true end
   if col.unit then return NUMERIC[col.unit] or false end
   for _, r in ipairs(rows) do
     local v = r[col.key]
@@ -313,7 +328,7 @@ local function render_grid(rows, columns, md, out)
   for r, row in ipairs(rows) do
     cells[r] = {}
     for c, col in ipairs(columns) do
-      local s = cell_text(row[col.key], col.unit)
+      local s = cell_text(row[col.key], col.unit_from and row[col.unit_from] or col.unit)
       if md then s = s:gsub("|", "\\|") end
       cells[r][c] = s
       widths[c] = math.max(widths[c], M.width(s))
@@ -329,7 +344,7 @@ local function render_grid(rows, columns, md, out)
       end
     end
     if md then return "| " .. table.concat(parts, " | ") .. " |" end
-    return table.concat(parts, "  ")
+    return (table.concat(parts, "  "):gsub(" +$", ""))
   end
   local titles, rule = {}, {}
   for c, col in ipairs(columns) do
@@ -423,7 +438,8 @@ end
 
 --- A table: data is a funnel Table or a list of row tables. opts:
 -- { title, columns = { { key, title, unit }, ... } (default: every column),
---   limit = n rows }.
+--   limit = n rows }. A column spec may say unit_from = "field" to take
+-- each row's unit from that field of the row (a column of mixed units).
 function Report:table(data, opts)
   opts = opts or {}
   local rows, columns = rows_and_columns(data, opts)
@@ -455,9 +471,11 @@ end
 
 -- ==== OKR and experiment blocks =========================================
 
-local function kr_target_text(kr)
+--- The target of an OKR key result (okr.review) as text: "≥ 1,200",
+-- "€9,000 – €12,000", "done".
+function M.target_text(kr)
   local u = kr.unit
-  if kr.kind == "milestone" then return kr.done and "done" or "not done" end
+  if kr.kind == "milestone" then return "done" end
   if kr.kind == "within" then
     return cell_text(kr.target[1], u) .. " – " .. cell_text(kr.target[2], u)
   end
@@ -488,7 +506,7 @@ local function expand(b)
       summary[i] = { objective = o.title, owner = o.owner, progress = o.progress, expected = o.expected,
         status = o.status }
     end
-    out[#out + 1] = { type = "table", title = "Objectives", rows = summary, columns = {
+    out[#out + 1] = { type = "table", rows = summary, columns = {
       { key = "objective", title = "Objective" }, { key = "owner", title = "Owner" },
       { key = "progress", title = "Progress", unit = "percent" },
       { key = "expected", title = "Expected", unit = "percent" }, { key = "status", title = "Status" } } }
@@ -497,20 +515,22 @@ local function expand(b)
       out[#out + 1] = { type = "text", text = string.format("%s · progress %s of an expected %s · %s",
         o.owner and "Owner: " .. o.owner or "No owner", M.format_value(o.progress, "percent"),
         M.format_value(o.expected, "percent"), o.status) }
-      local rows = {}
+      local rows, notes = {}, false
       for i, kr in ipairs(o.key_results) do
+        notes = notes or kr.note ~= nil
         local baseline = kr.kind == "milestone" and "" or cell_text(kr.baseline, kr.unit)
         rows[i] = {
-          kr = kr.title, baseline = baseline, target = kr_target_text(kr),
+          kr = kr.title, baseline = baseline, target = M.target_text(kr),
           current = kr.kind == "milestone" and (kr.done and "done" or "open") or cell_text(kr.current, kr.unit),
           progress = kr.progress, status = kr.status, note = kr.note,
         }
       end
-      out[#out + 1] = { type = "table", rows = rows, columns = {
+      local columns = {
         { key = "kr", title = "Key result" }, { key = "baseline", title = "Baseline", unit = "count" },
         { key = "target", title = "Target", unit = "count" }, { key = "current", title = "Current", unit = "count" },
-        { key = "progress", title = "Progress", unit = "percent" }, { key = "status", title = "Status" },
-        { key = "note", title = "Note" } } }
+        { key = "progress", title = "Progress", unit = "percent" }, { key = "status", title = "Status" } }
+      if notes then columns[#columns + 1] = { key = "note", title = "Note" } end
+      out[#out + 1] = { type = "table", rows = rows, columns = columns }
     end
     return out
   elseif b.type == "experiment" then
@@ -534,7 +554,7 @@ local function expand(b)
     for i, c in ipairs(ev.comparisons or {}) do
       local r = c.result
       local ci = r.diff_ci
-      local unit = ev.kind == "conversion" and "change" or "ratio"
+      local unit = ev.kind == "conversion" and "points" or "ratio"
       rows[i] = {
         variant = c.variant, diff = r.diff,
         ci = ci and cell_text(ci[1], unit) .. " … " .. cell_text(ci[2], unit) or M.MISSING,
@@ -542,19 +562,20 @@ local function expand(b)
         needed = c.needed, decision = c.decision,
       }
     end
-    local diff_unit = ev.kind == "conversion" and "change" or "ratio"
+    local diff_unit = ev.kind == "conversion" and "points" or "ratio"
     cols = { { key = "variant", title = "vs control" },
-      { key = "diff", title = ev.kind == "conversion" and "Diff (points)" or "Diff", unit = diff_unit },
+      { key = "diff", title = "Difference", unit = diff_unit },
       { key = "ci", title = "95 % interval", unit = "count" }, { key = "lift", title = "Lift", unit = "change" },
       { key = "p", title = "p-value", unit = "p_value" } }
-    if ev.kind == "conversion" then cols[#cols + 1] = { key = "chance", title = "Chance to win", unit = "percent" } end
+    if ev.kind == "conversion" then cols[#cols + 1] = { key = "chance", title = "Chance to win", unit = "chance" } end
     cols[#cols + 1] = { key = "needed", title = "Users needed", unit = "count" }
     cols[#cols + 1] = { key = "decision", title = "Decision" }
     out[#out + 1] = { type = "table", rows = rows, columns = cols }
     local srm = ev.srm
     local lines = {}
     if srm and srm.p_value then
-      lines[#lines + 1] = string.format("Sample ratio check: p = %s%s.", string.format("%.4f", srm.p_value),
+      local ptext = srm.p_value < 0.0001 and "p < 0.0001" or "p = " .. M.format_value(srm.p_value, "p_value")
+      lines[#lines + 1] = string.format("Sample ratio check: %s%s.", ptext,
         srm.flagged and " — MISMATCH, the split is broken" or ", the split is as designed")
     end
     lines[#lines + 1] = string.format("Decision: %s — %s.", ev.decision, ev.reason)
@@ -626,10 +647,65 @@ local function raw_figures(b)
   }
 end
 
+-- OKR and experiment blocks as raw tables for CSV (numbers unformatted).
+local function raw_tables(block)
+  if block.type == "okr" then
+    local objectives, krs = {}, {}
+    for _, o in ipairs(block.review.objectives) do
+      objectives[#objectives + 1] = { objective = o.title, owner = o.owner, from = o.period.from, to = o.period.to,
+        as_of = o.as_of, progress = o.progress, expected = o.expected, status = o.status }
+      for _, kr in ipairs(o.key_results) do
+        local within = type(kr.target) == "table"
+        krs[#krs + 1] = { objective = o.title, key_result = kr.title, kind = kr.kind, kpi = kr.kpi, unit = kr.unit,
+          baseline = kr.baseline, target = within and kr.target[1] or kr.target,
+          target_high = within and kr.target[2] or nil, current = kr.current, done = kr.done,
+          progress = kr.progress, expected = kr.expected, status = kr.status, note = kr.note }
+      end
+    end
+    return {
+      { type = "heading", text = "Objectives" },
+      { type = "table", rows = objectives, columns = { { key = "objective" }, { key = "owner" }, { key = "from" },
+        { key = "to" }, { key = "as_of" }, { key = "progress" }, { key = "expected" }, { key = "status" } } },
+      { type = "heading", text = "Key results" },
+      { type = "table", rows = krs, columns = { { key = "objective" }, { key = "key_result" }, { key = "kind" },
+        { key = "kpi" }, { key = "unit" }, { key = "baseline" }, { key = "target" }, { key = "target_high" },
+        { key = "current" }, { key = "done" }, { key = "progress" }, { key = "expected" }, { key = "status" },
+        { key = "note" } } },
+    }
+  elseif block.type == "experiment" then
+    local ev = block.evaluation
+    local arms, comps = {}, {}
+    for i, a in ipairs(ev.arms) do
+      arms[i] = { variant = a.variant, users = a.users, conversions = a.conversions, rate = a.rate, n = a.n,
+        mean = a.mean, sd = a.sd }
+    end
+    for i, c in ipairs(ev.comparisons or {}) do
+      local r = c.result
+      comps[i] = { variant = c.variant, diff = r.diff, diff_lo = r.diff_ci and r.diff_ci[1],
+        diff_hi = r.diff_ci and r.diff_ci[2], lift = r.lift, p_value = r.p_value,
+        adjusted_p_value = r.adjusted_p_value, chance_to_win = r.chance_to_win, users_needed = c.needed,
+        srm_p_value = ev.srm and ev.srm.p_value, decision = c.decision, reason = c.reason }
+    end
+    local armcols = { { key = "variant" }, { key = "users" } }
+    for _, k in ipairs(ev.kind == "conversion" and { "conversions", "rate" } or { "n", "mean", "sd" }) do
+      armcols[#armcols + 1] = { key = k }
+    end
+    return {
+      { type = "heading", text = ev.name or "Experiment" },
+      { type = "table", rows = arms, columns = armcols },
+      { type = "table", rows = comps, columns = { { key = "variant" }, { key = "diff" }, { key = "diff_lo" },
+        { key = "diff_hi" }, { key = "lift" }, { key = "p_value" }, { key = "adjusted_p_value" },
+        { key = "chance_to_win" }, { key = "users_needed" }, { key = "srm_p_value" }, { key = "decision" },
+        { key = "reason" } } },
+    }
+  end
+  return { block }
+end
+
 local function render_csv_report(self)
   local out, section = {}, self.title or ""
   for _, block in ipairs(self.blocks) do
-    for _, b in ipairs(expand(block)) do
+    for _, b in ipairs(raw_tables(block)) do
       if b.type == "heading" then
         section = b.text
       elseif b.type == "figures" or b.type == "table" then
