@@ -1,0 +1,974 @@
+/*
+ * fl_csv.c -- loading a CSV file into a table. libcsv splits fields and
+ * undoes quoting; this file keeps line numbers, reads the header, infers
+ * column types and fills the columns.
+ *
+ * Layer: engine/, above fl_column (columns, dictionaries, UTF-8 + NFC) and
+ * fl_time (ISO 8601). Reads files with open/read; never prints.
+ *
+ * How a load runs
+ *  - The input (a file, or a memory buffer) is taken CHUNK_SIZE bytes at a
+ *    time, so peak memory is the columns plus one chunk plus libcsv's buffer
+ *    for the field being read (capped at FIELD_MAX).
+ *  - Each chunk is fed to libcsv one physical line at a time: libcsv reports
+ *    no positions, so this is how the callbacks know their line. With
+ *    CSV_REPALL_NL libcsv reports every unquoted line end, also those of
+ *    blank lines, so a row starts on the line after the last report, and a
+ *    report with no field before it is a blank line to skip.
+ *  - The first non-blank row is the header. Every later row appends one value
+ *    to each column as its field arrives (on_field), no row is kept.
+ *  - Leading and trailing spaces and tabs around an unquoted field are
+ *    dropped (libcsv's default); quote a field to keep them.
+ *
+ * Type inference, one pass where possible
+ *   Each inferred column keeps a candidate type and a typed builder (an
+ *   fl_column of that type). The first non-null text picks the candidate
+ *   (int, float, bool, date, timestamp, else string); later texts either fit
+ *   it or demote it:
+ *     int -> float         the stored ints become doubles in place, which is
+ *                          exactly what parsing their texts as doubles gives
+ *     date -> timestamp    stored days become midnight UTC
+ *     anything -> string   the texts are lost ("007" was stored as 7, "TRUE"
+ *                          as 1), so the column is marked `reread` and its
+ *                          builder dropped.
+ *   If any column is marked, a second pass over the input (the file is read
+ *   again from the start) fills only the marked columns, as strings from
+ *   their texts. Columns that stayed all-null are strings. A declared type
+ *   never changes: a text that does not fit is an error.
+ */
+#include "fl_csv.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fl_time.h"
+
+#define CHUNK_SIZE ((size_t)1 << 20)
+/* A longer field is an error: almost always an unterminated quote that would
+ * otherwise swallow the rest of the file into memory. */
+#define FIELD_MAX ((size_t)64 << 20)
+#define FIELD_MAX_TEXT "64 MiB"
+/* libcsv grows its field buffer by this much, then by its own size. */
+#define FIELD_BLOCK ((size_t)4096)
+/* First capacity of a column built during inference. */
+#define INITIAL_ROWS 1024
+
+/* ==== parsing one field's text ============================================
+ * Field texts are libcsv's buffer with CSV_APPEND_NULL: s[len] == 0. */
+
+static inline int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Parses s[0..len) as [+-]?[0-9]+. Returns 1 with *v set, 0 when the text is
+ * not an integer, -1 when it is an integer outside the int64 range. */
+static int parse_int(const char *s, size_t len, int64_t *v)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == len)
+        return 0;
+    while (i < len && s[i] == '0') /* leading zeros do not count */
+        i++;
+    size_t first = i;
+    uint64_t acc = 0; /* 19 digits always fit in uint64 */
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return 0;
+        if (i - first < 19)
+            acc = acc * 10 + d;
+    }
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (len - first > 19 || acc > limit)
+        return -1;
+    if (neg)
+        *v = acc == limit ? INT64_MIN : -(int64_t)acc;
+    else
+        *v = (int64_t)acc;
+    return 1;
+}
+
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Parses a decimal number [+-]?(D+(.D*)?|.D+)([eE][+-]?D+)? (no inf, nan,
+ * hex or spaces). Returns 1 with *v set (correctly rounded), 0 otherwise.
+ * Fast path (Clinger): up to 19 significant digits that fit in 2^53 and a
+ * power of ten up to 22 are exact doubles, and one multiplication or division
+ * of them rounds correctly. Everything else goes to strtod. */
+static int parse_float(const char *s, size_t len, double *v)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    uint64_t m = 0;
+    int sig = 0, ndigits = 0, exp10 = 0, exact = 1;
+    for (; i < len && is_digit(s[i]); i++, ndigits++) {
+        if (m == 0 && s[i] == '0')
+            continue;
+        if (sig < 19) {
+            m = m * 10 + (unsigned)(s[i] - '0');
+            sig++;
+        } else {
+            exact = 0;
+        }
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && is_digit(s[i]); i++, ndigits++) {
+            if (m == 0 && s[i] == '0') {
+                exp10--;
+                continue;
+            }
+            if (sig < 19) {
+                m = m * 10 + (unsigned)(s[i] - '0');
+                sig++;
+                exp10--;
+            } else {
+                exact = 0;
+            }
+        }
+    }
+    if (ndigits == 0)
+        return 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = 0, e = 0;
+        if (i < len && (s[i] == '+' || s[i] == '-')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        if (i == len)
+            return 0;
+        for (; i < len && is_digit(s[i]); i++)
+            if (e < 100000)
+                e = e * 10 + (s[i] - '0');
+        exp10 += eneg ? -e : e;
+    }
+    if (i != len)
+        return 0;
+    if (exact && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+        double d = (double)m;
+        d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
+        *v = neg ? -d : d;
+        return 1;
+    }
+    *v = strtod(s, NULL); /* the whole text, checked above, NUL-terminated */
+    return 1;
+}
+
+/* 1 or 0 for true / false in any case (when `declared`, also yes / no and
+ * 1 / 0); -1 for any other text. */
+static int parse_bool(const char *s, size_t len, int declared)
+{
+    char b[5];
+    if (len == 0 || len > 5)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        b[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+    if (len == 4 && memcmp(b, "true", 4) == 0)
+        return 1;
+    if (len == 5 && memcmp(b, "false", 5) == 0)
+        return 0;
+    if (!declared)
+        return -1;
+    if ((len == 3 && memcmp(b, "yes", 3) == 0) || (len == 1 && b[0] == '1'))
+        return 1;
+    if ((len == 2 && memcmp(b, "no", 2) == 0) || (len == 1 && b[0] == '0'))
+        return 0;
+    return -1;
+}
+
+/* The type a column whose first non-null text is s starts as. */
+static fl_type classify(const char *s, size_t len)
+{
+    int64_t i;
+    double f;
+    int r = parse_int(s, len, &i);
+    if (r > 0)
+        return FL_INT;
+    if (parse_float(s, len, &f)) /* also an int beyond int64 */
+        return FL_FLOAT;
+    if (parse_bool(s, len, 0) >= 0)
+        return FL_BOOL;
+    switch (fl_parse_datetime(s, len, NULL, NULL)) {
+    case FL_DT_DATE:
+        return FL_DATE;
+    case FL_DT_TIMESTAMP:
+        return FL_TIMESTAMP;
+    default:
+        return FL_STRING;
+    }
+}
+
+/* ==== the loader ========================================================== */
+
+typedef struct csv_col {
+    fl_type type;   /* declared type, or the candidate inferred so far */
+    int declared;   /* a text that does not fit is an error */
+    int reread;     /* lost its texts: filled as strings by the second pass */
+    fl_column *col; /* the builder; NULL while an inferred column has seen
+                       only nulls, and in pass 1 once marked reread */
+} csv_col;
+
+typedef struct loader {
+    const char *name; /* file name for messages */
+    fl_error *err;
+    fl_status status; /* first error; the callbacks do nothing after it */
+
+    /* input: a file (fd >= 0, read into chunk) or a memory buffer */
+    int fd;
+    char *chunk;
+    const char *buf;
+    size_t buf_len, buf_pos;
+    uint64_t total; /* bytes, for progress (0 when unknown) */
+
+    /* options */
+    char delim; /* 0 until detected */
+    const fl_csv_options *opts;
+    int nnulls;               /* with nulls == NULL: only "" is null */
+    const char *const *nulls; /* else exactly these texts are */
+    size_t *null_lens;
+
+    /* libcsv and where it is in the input */
+    struct csv_parser parser;
+    int parser_live;
+    void (*on_field)(void *, size_t, void *);
+    void (*on_row)(int, void *);
+    int64_t line;       /* physical line being fed to libcsv (1-based) */
+    int64_t row_line;   /* line the current row starts on */
+    int64_t field_line; /* line the previous field of the row ended on */
+    int nfields;        /* fields of the current row so far */
+    int in_header;      /* the header row has not ended yet */
+
+    /* header */
+    char **names; /* NFC, fl_malloc'd */
+    int nnames, names_cap;
+    int64_t header_line;
+
+    /* columns */
+    int ncols;
+    csv_col *cols;
+    int64_t nrows;   /* rows counted by pass 1 */
+    int64_t row;     /* row being filled by pass 2 */
+    int need_reread; /* some column is marked reread */
+
+    /* the field being handled, for messages */
+    int fj;        /* 0-based field number */
+    int64_t fline; /* line it starts on */
+} loader;
+
+/* ---- messages -------------------------------------------------------------
+ * "name:line, column 'c' (field n): ..." for a field of a data row. */
+
+static void quote_text(char *out, size_t cap, const char *s, size_t len)
+{
+    if (len > 40)
+        snprintf(out, cap, "'%.40s...'", s);
+    else
+        snprintf(out, cap, "'%.*s'", (int)len, s);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static fl_status
+field_error(loader *L, fl_status code, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return fl_seterr(L->err, code, "%s:%lld, column '%s' (field %d): %s",
+                     L->name, (long long)L->fline, L->names[L->fj], L->fj + 1,
+                     what);
+}
+
+/* Prefixes a message from fl_column (a limit) with the field's location. */
+static fl_status locate(loader *L, fl_status st)
+{
+    if (st == FL_ENOMEM)
+        return st; /* reported once, at the end */
+    char msg[sizeof L->err->msg];
+    memcpy(msg, L->err->msg, sizeof msg);
+    return field_error(L, st, "%s", msg);
+}
+
+/* ---- pass 1: header ------------------------------------------------------ */
+
+static int is_null_text(const loader *L, const char *s, size_t len)
+{
+    if (!L->nulls)
+        return len == 0;
+    for (int i = 0; i < L->nnulls; i++)
+        if (L->null_lens[i] == len && memcmp(L->nulls[i], s, len) == 0)
+            return 1;
+    return 0;
+}
+
+static fl_status header_field(loader *L, const char *s, size_t len, int j)
+{
+    if (L->nnames == L->names_cap) {
+        int cap = L->names_cap ? L->names_cap * 2 : 16;
+        char **n = fl_realloc(L->names, (size_t)cap * sizeof *n);
+        if (!n)
+            return FL_ENOMEM;
+        L->names = n;
+        L->names_cap = cap;
+    }
+    char *nfc;
+    size_t n, bad = 0;
+    fl_status st = fl_utf8_nfc(s, len, &nfc, &n, &bad, L->err);
+    if (st == FL_EPARSE)
+        return fl_seterr(L->err, st,
+                         "%s:%lld: header field %d: invalid UTF-8 at byte %zu",
+                         L->name, (long long)L->fline, j + 1, bad + 1);
+    if (st != FL_OK)
+        return st;
+    L->names[L->nnames++] = nfc;
+    return FL_OK;
+}
+
+/* The header row has ended: check the names, set up the columns. */
+static fl_status finish_header(loader *L)
+{
+    L->ncols = L->nnames;
+    for (int j = 0; j < L->ncols; j++) {
+        if (!L->names[j][0])
+            return fl_seterr(L->err, FL_EPARSE,
+                             "%s:%lld: header field %d is empty: every column "
+                             "needs a name",
+                             L->name, (long long)L->header_line, j + 1);
+        for (int k = 0; k < j; k++)
+            if (strcmp(L->names[j], L->names[k]) == 0)
+                return fl_seterr(L->err, FL_EPARSE,
+                                 "%s:%lld: duplicate column name '%s' (fields "
+                                 "%d and %d)",
+                                 L->name, (long long)L->header_line,
+                                 L->names[j], k + 1, j + 1);
+    }
+    L->cols = fl_calloc((size_t)L->ncols, sizeof *L->cols);
+    if (!L->cols)
+        return FL_ENOMEM;
+    const fl_csv_options *o = L->opts;
+    for (int t = 0; o && t < o->ntypes; t++) {
+        char *want;
+        size_t n = 0;
+        fl_status st = fl_utf8_nfc(o->type_cols[t], strlen(o->type_cols[t]),
+                                   &want, &n, NULL, L->err);
+        if (st == FL_ENOMEM)
+            return st;
+        int j = -1;
+        if (st == FL_OK) {
+            for (j = L->ncols - 1; j >= 0; j--)
+                if (strcmp(L->names[j], want) == 0)
+                    break;
+            fl_free(want);
+        }
+        if (j < 0)
+            return fl_seterr(L->err, FL_EINVAL,
+                             "%s: a type is declared for column '%s', which "
+                             "is not in the header",
+                             L->name, o->type_cols[t]);
+        L->cols[j].declared = 1;
+        L->cols[j].type = o->types[t];
+    }
+    for (int j = 0; j < L->ncols; j++) {
+        csv_col *c = &L->cols[j];
+        if (c->declared &&
+            !(c->col = fl_column_new(c->type, INITIAL_ROWS, NULL)))
+            return FL_ENOMEM;
+    }
+    return FL_OK;
+}
+
+/* ---- pass 1: values ------------------------------------------------------ */
+
+/* Appends nulls to c until it has n rows. */
+static fl_status pad_nulls(fl_column *c, int64_t n, fl_error *err)
+{
+    fl_status st = fl_column_reserve(c, n, err);
+    while (st == FL_OK && c->length < n)
+        st = fl_column_append_null(c, err);
+    return st;
+}
+
+static fl_status add_string(loader *L, fl_column *col, const char *s,
+                            size_t len)
+{
+    int32_t code;
+    size_t bad = 0;
+    fl_status st = fl_dict_intern(col->dict, s, len, &code, &bad, L->err);
+    if (st == FL_EPARSE)
+        return field_error(L, st, "invalid UTF-8 at byte %zu of the field",
+                           bad + 1);
+    if (st != FL_OK)
+        return locate(L, st);
+    return fl_column_append_code(col, code, L->err);
+}
+
+/* A text that does not fit the column's type: an error for a declared type;
+ * otherwise the column becomes a string column filled by pass 2. */
+static fl_status misfit(loader *L, csv_col *c, const char *s, size_t len)
+{
+    if (!c->declared) {
+        fl_column_unref(c->col);
+        c->col = NULL;
+        c->reread = 1;
+        L->need_reread = 1;
+        return FL_OK;
+    }
+    static const char *const what[FL_NTYPES] = {
+        [FL_BOOL] = "a bool (true/false, yes/no, 1/0)",
+        [FL_INT] = "an int (64-bit)",
+        [FL_FLOAT] = "a float",
+        [FL_DATE] = "a date (YYYY-MM-DD)",
+        [FL_TIMESTAMP] = "a timestamp (ISO 8601)",
+        [FL_STRING] = "a string",
+    };
+    char text[64];
+    quote_text(text, sizeof text, s, len);
+    return field_error(L, FL_EPARSE, "%s is not %s", text, what[c->type]);
+}
+
+/* int64 values become doubles in place (same width). */
+static void ints_to_floats(fl_column *c)
+{
+    char *p = c->data;
+    for (int64_t k = 0; k < c->length; k++, p += 8) {
+        int64_t i;
+        memcpy(&i, p, 8);
+        double d = (double)i;
+        memcpy(p, &d, 8);
+    }
+    c->type = FL_FLOAT;
+}
+
+/* Adds the non-null text s to column c in pass 1: appends it as the
+ * candidate type, demotes the candidate when the text needs it, or reports
+ * a misfit. */
+static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
+{
+    fl_error *err = L->err;
+    fl_status st;
+    if (!c->col) { /* first non-null text of an inferred column */
+        c->type = classify(s, len);
+        int64_t cap = L->nrows + INITIAL_ROWS;
+        if (!(c->col = fl_column_new(c->type, cap, NULL)))
+            return FL_ENOMEM;
+        if ((st = pad_nulls(c->col, L->nrows, err)) != FL_OK)
+            return st;
+    }
+    switch (c->type) {
+    case FL_INT: {
+        int64_t i;
+        double f;
+        if (parse_int(s, len, &i) > 0)
+            return fl_column_append_int(c->col, i, err);
+        if (c->declared || !parse_float(s, len, &f))
+            return misfit(L, c, s, len);
+        ints_to_floats(c->col);
+        c->type = FL_FLOAT;
+        return fl_column_append_float(c->col, f, err);
+    }
+    case FL_FLOAT: {
+        double f;
+        if (!parse_float(s, len, &f))
+            return misfit(L, c, s, len);
+        return fl_column_append_float(c->col, f, err);
+    }
+    case FL_BOOL: {
+        int b = parse_bool(s, len, c->declared);
+        if (b < 0)
+            return misfit(L, c, s, len);
+        return fl_column_append_bool(c->col, b, err);
+    }
+    case FL_DATE: {
+        int32_t d;
+        int64_t us;
+        int k = fl_parse_datetime(s, len, &d, &us);
+        if (k == FL_DT_DATE)
+            return fl_column_append_date(c->col, d, err);
+        if (k != FL_DT_TIMESTAMP || c->declared)
+            return misfit(L, c, s, len);
+        fl_column *ts;
+        if ((st = fl_column_cast(c->col, FL_TIMESTAMP, &ts, err)) != FL_OK)
+            return st;
+        fl_column_unref(c->col);
+        c->col = ts;
+        c->type = FL_TIMESTAMP;
+        return fl_column_append_int(c->col, us, err);
+    }
+    case FL_TIMESTAMP: {
+        int64_t us; /* a date is midnight UTC */
+        if (fl_parse_datetime(s, len, NULL, &us) == FL_DT_NONE)
+            return misfit(L, c, s, len);
+        return fl_column_append_int(c->col, us, err);
+    }
+    case FL_STRING:
+        return add_string(L, c->col, s, len);
+    default:
+        return fl_seterr(err, FL_EINVAL, "bad column type");
+    }
+}
+
+static void on_field1(void *data, size_t len, void *ud)
+{
+    loader *L = ud;
+    const char *s = data;
+    int j = L->nfields++;
+    L->fj = j;
+    L->fline = j == 0 ? L->row_line : L->field_line;
+    L->field_line = L->line;
+    if (L->status != FL_OK)
+        return;
+    if (L->in_header) {
+        L->status = header_field(L, s, len, j);
+        return;
+    }
+    if (j >= L->ncols)
+        return; /* a row too long: reported at its end */
+    csv_col *c = &L->cols[j];
+    if (c->reread)
+        return;
+    fl_status st;
+    if (is_null_text(L, s, len))
+        st = c->col ? fl_column_append_null(c->col, L->err) : FL_OK;
+    else
+        st = add_value(L, c, s, len);
+    if (st != FL_OK)
+        L->status = st;
+}
+
+/* The end of a row, of a blank line, or the second half of a CRLF. */
+static void on_row1(int ch, void *ud)
+{
+    loader *L = ud;
+    (void)ch;
+    int n = L->nfields;
+    int64_t start = L->row_line;
+    L->nfields = 0;
+    L->row_line = L->line + 1;
+    if (n == 0 || L->status != FL_OK)
+        return;
+    if (L->in_header) {
+        L->in_header = 0;
+        L->header_line = start;
+        L->status = finish_header(L);
+    } else if (n != L->ncols) {
+        L->status = fl_seterr(
+            L->err, FL_EPARSE, "%s:%lld: row has %d field%s, the header has %d",
+            L->name, (long long)start, n, n == 1 ? "" : "s", L->ncols);
+    } else if (L->nrows == FL_MAX_ROWS) {
+        L->status =
+            fl_seterr(L->err, FL_ELIMIT, "%s:%lld: more than %lld rows",
+                      L->name, (long long)start, (long long)FL_MAX_ROWS);
+    } else {
+        L->nrows++;
+    }
+}
+
+/* ---- pass 2: only the columns marked reread, as strings ------------------ */
+
+static void on_field2(void *data, size_t len, void *ud)
+{
+    loader *L = ud;
+    int j = L->nfields++;
+    L->fj = j;
+    L->fline = j == 0 ? L->row_line : L->field_line;
+    L->field_line = L->line;
+    if (L->status != FL_OK || L->in_header || j >= L->ncols ||
+        !L->cols[j].reread)
+        return;
+    fl_column *col = L->cols[j].col;
+    fl_status st;
+    if (col->length != L->row)
+        st = FL_OK; /* the file changed; reported at the row's end */
+    else if (is_null_text(L, data, len))
+        st = fl_column_append_null(col, L->err);
+    else
+        st = add_string(L, col, data, len);
+    if (st != FL_OK)
+        L->status = st;
+}
+
+static void on_row2(int ch, void *ud)
+{
+    loader *L = ud;
+    (void)ch;
+    int n = L->nfields;
+    L->nfields = 0;
+    L->row_line = L->line + 1;
+    if (n == 0 || L->status != FL_OK)
+        return;
+    if (L->in_header)
+        L->in_header = 0;
+    else if (n != L->ncols || L->row == L->nrows)
+        L->status =
+            fl_seterr(L->err, FL_EIO,
+                      "%s: the file changed while it was being read", L->name);
+    else
+        L->row++;
+}
+
+/* ---- reading the input --------------------------------------------------- */
+
+/* Sets *s, *n to the next chunk of input; *n == 0 at the end. */
+static fl_status next_chunk(loader *L, const char **s, size_t *n)
+{
+    if (L->fd < 0) {
+        size_t k = L->buf_len - L->buf_pos;
+        if (k > CHUNK_SIZE)
+            k = CHUNK_SIZE;
+        *s = L->buf + L->buf_pos;
+        *n = k;
+        L->buf_pos += k;
+        return FL_OK;
+    }
+    size_t got = 0; /* fill the chunk: a first chunk holds the whole BOM */
+    while (got < CHUNK_SIZE) {
+        ssize_t r = read(L->fd, L->chunk + got, CHUNK_SIZE - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return fl_seterr(L->err, FL_EIO, "%s: read error: %s", L->name,
+                             strerror(errno));
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    *s = L->chunk;
+    *n = got;
+    return FL_OK;
+}
+
+static fl_status rewind_input(loader *L)
+{
+    L->buf_pos = 0;
+    if (L->fd >= 0 && lseek(L->fd, 0, SEEK_SET) != 0)
+        return fl_seterr(L->err, FL_EIO,
+                         "%s: cannot read the input a second time (needed "
+                         "for columns that turned out to be strings): %s",
+                         L->name, strerror(errno));
+    return FL_OK;
+}
+
+/* The delimiter among , ; TAB | that occurs most often outside quotes on the
+ * first non-blank line of s (ties: in that order); comma when none does. */
+static char detect_delimiter(const char *s, size_t n)
+{
+    static const char cand[4] = {',', ';', '\t', '|'};
+    long count[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    while (i < n && (s[i] == '\r' || s[i] == '\n' || s[i] == ' '))
+        i++;
+    int quoted = 0;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (ch == '\n' || ch == '\r')
+            break;
+        for (int k = 0; k < 4; k++)
+            count[k] += ch == cand[k];
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++)
+        if (count[k] > count[best])
+            best = k;
+    return cand[best];
+}
+
+static fl_status parse_failure(loader *L)
+{
+    switch (csv_error(&L->parser)) {
+    case CSV_EPARSE:
+        return fl_seterr(L->err, FL_EPARSE,
+                         "%s:%lld: unexpected quote in field %d: a field "
+                         "holding a quote must be quoted as a whole, with "
+                         "the quote doubled (\"a \"\"b\"\" c\")",
+                         L->name, (long long)L->line, L->nfields + 1);
+    case CSV_ENOMEM:
+        return FL_ENOMEM;
+    default:
+        return fl_seterr(L->err, FL_EPARSE, "%s:%lld: %s", L->name,
+                         (long long)L->line,
+                         csv_strerror(csv_error(&L->parser)));
+    }
+}
+
+/* Feeds s[0..n) to libcsv one physical line at a time. */
+static fl_status feed(loader *L, const char *s, size_t n)
+{
+    while (n > 0) {
+        const char *nl = memchr(s, '\n', n);
+        size_t k = nl ? (size_t)(nl - s) + 1 : n;
+        size_t used = csv_parse(&L->parser, s, k, L->on_field, L->on_row, L);
+        if (L->status != FL_OK)
+            return L->status;
+        if (used != k)
+            return parse_failure(L);
+        if (nl)
+            L->line++;
+        s += k;
+        n -= k;
+    }
+    return FL_OK;
+}
+
+/* One pass over the whole input with the given callbacks. */
+static fl_status run_pass(loader *L, int pass)
+{
+    struct csv_parser *p = &L->parser;
+    if (csv_init(p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL |
+                        CSV_APPEND_NULL) != 0)
+        return FL_ENOMEM;
+    L->parser_live = 1;
+    csv_set_realloc_func(p, fl_realloc);
+    csv_set_free_func(p, fl_free);
+    csv_set_blk_size(p, FIELD_BLOCK);
+    L->on_field = pass == 1 ? on_field1 : on_field2;
+    L->on_row = pass == 1 ? on_row1 : on_row2;
+    L->line = L->row_line = L->field_line = 1;
+    L->nfields = 0;
+    L->in_header = 1;
+    L->row = 0;
+
+    const fl_csv_options *o = L->opts;
+    uint64_t done = 0;
+    fl_status st;
+    for (int first = 1;; first = 0) {
+        const char *s = NULL;
+        size_t n = 0;
+        if ((st = next_chunk(L, &s, &n)) != FL_OK)
+            return st;
+        if (n == 0)
+            break;
+        done += n;
+        if (first) {
+            if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+                s += 3;
+                n -= 3;
+            }
+            if (!L->delim)
+                L->delim = detect_delimiter(s, n);
+            csv_set_delim(p, (unsigned char)L->delim);
+        }
+        /* before parsing: a binary file gets this message, not another */
+        const char *nul = memchr(s, 0, n);
+        if (nul) {
+            int64_t line = L->line;
+            for (const char *q = s; q < nul; q++)
+                line += *q == '\n';
+            return fl_seterr(L->err, FL_EPARSE,
+                             "%s:%lld: contains a NUL byte: this looks like "
+                             "a binary file, not CSV",
+                             L->name, (long long)line);
+        }
+        if ((st = feed(L, s, n)) != FL_OK)
+            return st;
+        /* entry_pos (public in csv.h) is the length of the field so far */
+        if (p->entry_pos > FIELD_MAX)
+            return fl_seterr(
+                L->err, FL_EPARSE,
+                "%s:%lld: field %d is longer than " FIELD_MAX_TEXT
+                " (an unterminated quote?)",
+                L->name,
+                (long long)(L->nfields == 0 ? L->row_line : L->field_line),
+                L->nfields + 1);
+        /* grow libcsv's buffer geometrically from now on */
+        size_t bs = csv_get_buffer_size(p);
+        csv_set_blk_size(p, bs > FIELD_BLOCK ? bs : FIELD_BLOCK);
+        if (o && o->progress)
+            o->progress(o->progress_ud, done, L->total ? L->total : done);
+    }
+    if (csv_fini(p, L->on_field, L->on_row, L) != 0)
+        return fl_seterr(
+            L->err, FL_EPARSE,
+            "%s:%lld: unterminated quote in field %d: the file ends inside "
+            "a quoted field",
+            L->name, (long long)(L->nfields == 0 ? L->row_line : L->field_line),
+            L->nfields + 1);
+    if (L->status != FL_OK)
+        return L->status;
+    csv_free(p);
+    L->parser_live = 0;
+    return FL_OK;
+}
+
+/* ---- the whole load ------------------------------------------------------ */
+
+static fl_status loader_init(loader *L, const char *name,
+                             const fl_csv_options *o, fl_error *err)
+{
+    memset(L, 0, sizeof *L);
+    L->name = name;
+    L->err = err;
+    L->fd = -1;
+    L->opts = o;
+    if (!o)
+        return FL_OK;
+    if (o->delimiter == '"' || o->delimiter == '\n' || o->delimiter == '\r')
+        return fl_seterr(err, FL_EINVAL,
+                         "%s: a quote or a line end cannot be the delimiter",
+                         name);
+    L->delim = o->delimiter;
+    for (int t = 0; t < o->ntypes; t++)
+        if (!o->type_cols[t] || (unsigned)o->types[t] >= FL_NTYPES)
+            return fl_seterr(err, FL_EINVAL, "%s: bad declared type", name);
+    if (o->nulls) {
+        L->nulls = o->nulls;
+        L->nnulls = o->nnulls;
+        L->null_lens = fl_malloc(((size_t)o->nnulls + 1) * sizeof(size_t));
+        if (!L->null_lens)
+            return FL_ENOMEM;
+        for (int i = 0; i < o->nnulls; i++)
+            L->null_lens[i] = strlen(o->nulls[i]);
+    }
+    return FL_OK;
+}
+
+static void loader_free(loader *L)
+{
+    if (L->parser_live)
+        csv_free(&L->parser);
+    if (L->fd >= 0)
+        close(L->fd);
+    fl_free(L->chunk);
+    fl_free(L->null_lens);
+    for (int i = 0; i < L->nnames; i++)
+        fl_free(L->names[i]);
+    fl_free(L->names);
+    for (int j = 0; L->cols && j < L->ncols; j++)
+        fl_column_unref(L->cols[j].col);
+    fl_free(L->cols);
+}
+
+static fl_status load(loader *L, fl_table **out)
+{
+    fl_status st = run_pass(L, 1);
+    if (st != FL_OK)
+        return st;
+    if (L->in_header)
+        return fl_seterr(L->err, FL_EPARSE,
+                         "%s: empty file: expected a header row with the "
+                         "column names",
+                         L->name);
+    if (L->need_reread) {
+        for (int j = 0; j < L->ncols; j++) {
+            csv_col *c = &L->cols[j];
+            if (c->reread) {
+                c->type = FL_STRING;
+                if (!(c->col = fl_column_new(FL_STRING, L->nrows, NULL)))
+                    return FL_ENOMEM;
+            }
+        }
+        if ((st = rewind_input(L)) != FL_OK || (st = run_pass(L, 2)) != FL_OK)
+            return st;
+        if (L->row != L->nrows)
+            return fl_seterr(L->err, FL_EIO,
+                             "%s: the file changed while it was being read",
+                             L->name);
+    }
+    fl_column **cols = fl_malloc((size_t)L->ncols * sizeof *cols);
+    if (!cols)
+        return FL_ENOMEM;
+    for (int j = 0; j < L->ncols; j++) {
+        csv_col *c = &L->cols[j];
+        if (!c->col) { /* only nulls: a string column */
+            c->type = FL_STRING;
+            c->col = fl_column_new(FL_STRING, L->nrows, NULL);
+        }
+        if (!c->col || (st = pad_nulls(c->col, L->nrows, L->err)) != FL_OK) {
+            fl_free(cols);
+            return c->col ? st : FL_ENOMEM;
+        }
+    }
+    for (int j = 0; j < L->ncols; j++) { /* the table takes them */
+        cols[j] = L->cols[j].col;
+        L->cols[j].col = NULL;
+    }
+    st = fl_table_new(L->ncols, (const char *const *)L->names, cols, L->nrows,
+                      out, L->err);
+    fl_free(cols);
+    return st;
+}
+
+/* Runs the load and cleans up; an out-of-memory gets one plain message. */
+static fl_status load_and_free(loader *L, fl_status st, fl_table **out)
+{
+    if (st == FL_OK)
+        st = load(L, out);
+    loader_free(L);
+    if (st == FL_ENOMEM)
+        fl_seterr(L->err, st, "%s: out of memory while loading", L->name);
+    return st;
+}
+
+fl_status fl_csv_read(const char *path, const char *display_name,
+                      const fl_csv_options *opts, fl_table **out, fl_error *err)
+{
+    fl_error local;
+    const char *name = display_name ? display_name : path;
+    if (!err)
+        err = &local;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return fl_seterr(err, FL_EIO, "%s: no such file", name);
+        return fl_seterr(err, FL_EIO, "%s: cannot open: %s", name,
+                         strerror(errno));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return fl_seterr(err, FL_EIO, "%s: %s", name, strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return fl_seterr(err, FL_EIO, "%s: is a directory, not a CSV file",
+                         name);
+    }
+    loader L;
+    fl_status st = loader_init(&L, name, opts, err);
+    L.fd = fd;
+    L.total = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    if (st == FL_OK && !(L.chunk = fl_malloc(CHUNK_SIZE)))
+        st = FL_ENOMEM;
+    return load_and_free(&L, st, out);
+}
+
+fl_status fl_csv_read_buffer(const char *buf, size_t len, const char *name,
+                             const fl_csv_options *opts, fl_table **out,
+                             fl_error *err)
+{
+    fl_error local;
+    if (!err)
+        err = &local;
+    loader L;
+    fl_status st = loader_init(&L, name ? name : "(buffer)", opts, err);
+    L.buf = buf;
+    L.buf_len = len;
+    L.total = len;
+    return load_and_free(&L, st, out);
+}
