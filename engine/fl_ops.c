@@ -27,7 +27,11 @@
  *   reads back to the same double, plus ".0" when that text would look like
  *   an integer (3.0 -> "3.0", -0.0 -> "-0.0"), so that a float column reads
  *   back as float; infinities and NaN are "inf", "-inf", "nan" (strtod reads
- *   them). An empty string is written as "" so that it differs from a null.
+ *   them). An empty string is written as "" so that it differs from a null
+ *   (and so is the null of a one-column table: readers skip blank lines).
+ *   Besides RFC 4180's cases, a field is quoted when it starts or ends with
+ *   a space or tab (readers trim those), and a header name when it holds
+ *   ';', '|' or a tab (readers that detect the delimiter look at the header).
  */
 #include "fl_ops.h"
 
@@ -759,15 +763,19 @@ fl_status fl_table_join(const fl_table *left, const fl_table *right,
     if ((st = hash_build(&h, rk, rok, nr, err)) != FL_OK)
         goto done;
 
-    /* pass 1: the number of output rows */
+    /* pass 1: the number of output rows. lk[r] is not needed afterwards,
+     * so it keeps the first matching right row (or -1) for pass 2. */
     int64_t total = 0;
     for (int64_t r = 0; r < nl; r++) {
-        int64_t m = 0;
+        int32_t first = -1;
         if (lok[r]) {
             uint64_t s = hash_slot(&h, lk[r]);
-            m = h.head[s] >= 0 ? h.count[s] : 0;
+            if ((first = h.head[s]) >= 0)
+                total += h.count[s];
         }
-        total += m ? m : how == FL_JOIN_LEFT;
+        if (first < 0)
+            total += how == FL_JOIN_LEFT;
+        lk[r] = first;
     }
     if (total > FL_MAX_ROWS) {
         st = fl_seterr(err, FL_EINVAL,
@@ -787,9 +795,7 @@ fl_status fl_table_join(const fl_table *left, const fl_table *right,
     int64_t k = 0;
     for (int64_t r = 0; r < nl; r++) {
         int32_t l = (int32_t)fl_table_row(left, r);
-        int32_t m = -1;
-        if (lok[r])
-            m = h.head[hash_slot(&h, lk[r])];
+        int32_t m = (int32_t)lk[r];
         if (m < 0 && how == FL_JOIN_LEFT) {
             lidx[k] = l;
             ridx[k++] = -1;
@@ -873,14 +879,17 @@ static inline void out_char(csv_out *w, char ch)
     out_put(w, &ch, 1);
 }
 
-/* A text field: quoted (inner quotes doubled) when it holds a delimiter,
- * quote, CR or LF, starts or ends with a space, or is empty (so that an
- * empty string differs from a null). */
-static void out_text(csv_out *w, const char *s, size_t n)
+/* A text field: quoted (inner quotes doubled) when it holds a comma, quote,
+ * CR or LF, starts or ends with a space or tab (readers, ours included, trim
+ * them from unquoted fields), or is empty (so that an empty string differs
+ * from a null). `also` lists more characters that force quotes. */
+static void out_text(csv_out *w, const char *s, size_t n, const char *also)
 {
-    int quote = n == 0 || s[0] == ' ' || s[n - 1] == ' ';
+    int quote = n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t' ||
+                s[n - 1] == '\t';
     for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n' ||
+                (s[i] && strchr(also, s[i]));
     if (!quote) {
         out_put(w, s, n);
         return;
@@ -945,7 +954,7 @@ static void out_value(csv_out *w, const fl_column *c, int64_t i)
     case FL_STRING: {
         int32_t code = FL_I32(c)[i];
         out_text(w, fl_dict_str(c->dict, code),
-                 (size_t)fl_dict_len(c->dict, code));
+                 (size_t)fl_dict_len(c->dict, code), "");
         return;
     }
     default:
@@ -962,7 +971,7 @@ fl_status fl_table_write_csv(const fl_table *t, FILE *f, fl_error *err)
     for (int c = 0; c < t->ncols; c++) {
         if (c)
             out_char(&w, ',');
-        out_text(&w, t->names[c], strlen(t->names[c]));
+        out_text(&w, t->names[c], strlen(t->names[c]), ";|\t");
     }
     out_char(&w, '\n');
     for (int64_t r = 0; r < t->nrows && !w.failed; r++) {
@@ -972,6 +981,8 @@ fl_status fl_table_write_csv(const fl_table *t, FILE *f, fl_error *err)
                 out_char(&w, ',');
             out_value(&w, t->cols[c], i);
         }
+        if (t->ncols == 1 && !fl_column_valid(t->cols[0], i))
+            out_put(&w, "\"\"", 2); /* a blank line would be skipped */
         out_char(&w, '\n');
     }
     out_flush(&w);

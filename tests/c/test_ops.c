@@ -843,6 +843,22 @@ Test(ops, write_csv_follows_the_selection_and_nonfinite)
     fl_table_unref(t);
 }
 
+Test(ops, write_csv_one_column_tabs_and_header_delimiters)
+{
+    /* A one-column null is written "" (a blank line would be skipped by a
+     * reader); a value with a leading or trailing tab is quoted (readers trim
+     * tabs); a header name holding ';' is quoted (delimiter detection reads
+     * the header), the same text as a value is not. */
+    const char *s[] = {"a;b", NULL, "\tx", "y\t", "mid\tdle"};
+    const char *names[] = {"p;q"};
+    fl_column *cols[] = {tu_str_col(s, 5)};
+    fl_table *t = table(1, names, cols);
+    char *text = csv_text(t);
+    cr_assert_str_eq(text, "\"p;q\"\na;b\n\"\"\n\"\tx\"\n\"y\t\"\nmid\tdle\n");
+    free(text);
+    fl_table_unref(t);
+}
+
 Test(ops, write_csv_reports_io_errors)
 {
     FILE *f = fopen("/dev/full", "w");
