@@ -339,15 +339,14 @@ static void order_keys(const fl_column *c, const int32_t *ranks,
 static void radix_sort(int32_t *perm, uint64_t *key, int32_t *tmp_perm,
                        uint64_t *tmp_key, int64_t n)
 {
-    static const int BYTES = 8;
-    int64_t count[8][256];
+    int64_t count[8][256]; /* per byte of the key, per byte value */
     memset(count, 0, sizeof count);
     for (int64_t j = 0; j < n; j++)
-        for (int b = 0; b < BYTES; b++)
+        for (int b = 0; b < 8; b++)
             count[b][(key[j] >> (8 * b)) & 0xff]++;
     int32_t *p = perm, *tp = tmp_perm;
     uint64_t *k = key, *tk = tmp_key;
-    for (int b = 0; b < BYTES; b++) {
+    for (int b = 0; b < 8; b++) {
         int64_t *cnt = count[b];
         if (cnt[(k[0] >> (8 * b)) & 0xff] == n)
             continue; /* every key has the same byte here */
