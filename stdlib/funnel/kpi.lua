@@ -5,6 +5,8 @@
 --   kpi.define{
 --     name = "leads_acquired", owner = "marketing", unit = "count", direction = "up",
 --     label = "Leads acquired",                 -- optional: the name shown in reports
+--     cumulative = true,  -- optional: the value adds up over the period from 0
+--                         -- (default: true for unit "count"); OKRs track it as a burn-up
 --     description = "New leads created in the period: count of leads.created_at in [from, to].",
 --     dimensions = { "channel", "campaign", "owner", "month" },
 --     compute = function(d, p)
@@ -209,6 +211,7 @@ local function check_definition(def)
   need("compute", type(def.compute) == "function", "a function(d, p)")
   need("dimensions", def.dimensions == nil or type(def.dimensions) == "table", "a list of dimension names")
   need("label", def.label == nil or type(def.label) == "string", "a text")
+  need("cumulative", def.cumulative == nil or type(def.cumulative) == "boolean", "true or false")
 end
 
 -- "win_rate" -> "Win rate": the label of a KPI defined without one.
@@ -231,7 +234,9 @@ function M.define(def)
   local stored = {
     name = def.name, label = def.label or default_label(def.name), owner = def.owner, unit = def.unit,
     direction = def.direction, description = def.description, compute = def.compute, source = file, line = line,
+    cumulative = def.cumulative,
   }
+  if stored.cumulative == nil then stored.cumulative = def.unit == "count" end
   if def.dimensions then
     stored.dimensions = {}
     for i, d in ipairs(def.dimensions) do stored.dimensions[i] = d end
@@ -254,14 +259,15 @@ function M.get(name)
 end
 
 --- Every definition, sorted by name: a list of { name, label, owner, unit,
--- direction, description, dimensions, source, line } (copies: changing them
+-- direction, cumulative, description, dimensions, source, line } (copies: changing them
 -- changes nothing).
 function M.list()
   local out = {}
   for _, def in pairs(registry) do
     out[#out + 1] = {
       name = def.name, label = def.label, owner = def.owner, unit = def.unit, direction = def.direction,
-      description = def.description, dimensions = def.dimensions, source = def.source, line = def.line,
+      cumulative = def.cumulative, description = def.description, dimensions = def.dimensions,
+      source = def.source, line = def.line,
     }
   end
   table.sort(out, function(a, b) return a.name < b.name end)

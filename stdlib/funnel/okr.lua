@@ -28,10 +28,16 @@
 --             "within" | "milestone" (with done = true / false, optional due
 --             date, default the period's last day)
 --   unit      for display (default: the KPI's unit, else "count")
+--   cumulative  true when current adds up over the period from 0 (a count
+--             of leads, deals, ...); default: the KPI's `cumulative` (true
+--             for KPIs of unit "count"), false for numbers and functions
 --
 -- ## Progress (0..1, clamped)
 --
---   increase_to  (current - baseline) / (target - baseline)
+--   increase_to  (current - baseline) / (target - baseline); for a cumulative
+--                KR, current / target: a count starts each period at 0, so
+--                it is a burn-up towards the target (the baseline, the
+--                previous period's total, is shown for context only)
 --   decrease_to  (baseline - current) / (baseline - target)
 --   stay_above, stay_below, within
 --                1 while the condition holds, 0 when it does not (a level to
@@ -151,6 +157,13 @@ local function current_value(kr, to_date)
   return nil, kr.unit
 end
 
+-- Does the KR's current value add up from 0 over the period?
+local function is_cumulative(kr)
+  if kr.cumulative ~= nil then return kr.cumulative end
+  if type(kr.current) == "string" then return kpi.get(kr.current).cumulative end
+  return false
+end
+
 local function evaluate_kr(kr, period, as_of, expected, th)
   local to_date = { from = period.from, to = as_of }
   local r = {
@@ -191,16 +204,19 @@ local function evaluate_kr(kr, period, as_of, expected, th)
   end
 
   if kr.kind == "increase_to" or kr.kind == "decrease_to" then
-    if baseline == nil then
+    if baseline == nil and not (kr.kind == "increase_to" and is_cumulative(kr)) then
       r.progress, r.status, r.note = 0, "off track", "no baseline (give baseline =)"
       return r
     end
-    local span = kr.kind == "increase_to" and kr.target - baseline or baseline - kr.target
+    local cumulative = kr.kind == "increase_to" and is_cumulative(kr)
+    local from = cumulative and 0 or baseline -- where progress is counted from
+    r.cumulative = cumulative or nil
+    local span = kr.kind == "increase_to" and kr.target - from or from - kr.target
     if span <= 0 then
       r.progress = (kr.kind == "increase_to" and current >= kr.target or current <= kr.target) and 1 or 0
       r.note = "the target is not beyond the baseline"
     else
-      local moved = kr.kind == "increase_to" and current - baseline or baseline - current
+      local moved = kr.kind == "increase_to" and current - from or from - current
       r.progress = clamp01(moved / span)
     end
     if r.progress >= 1 then

@@ -124,6 +124,25 @@ test("a KPI as current: evaluated from the period's start to the review date", f
   expect(r.progress):to_equal(0)
 end)
 
+test("cumulative key results are a burn-up from 0", function()
+  -- 38 of 75 deals with half the quarter gone: 0.507 >= 0.9 x 0.5, on track,
+  -- although 38 is below the previous quarter's 49
+  local r = kr{ kind = "increase_to", baseline = 49, target = 75, current = 38, cumulative = true }
+  expect(r.progress):to_be_near(38 / 75, 1e-15)
+  expect(r.status):to_equal("on track")
+  -- a KPI of unit count is cumulative unless it says otherwise
+  kpi.define{ name = "okr_test_count", owner = "qa", unit = "count", direction = "up",
+    description = "days in the period, as a count", compute = function(_, p) return dates.length(p) end }
+  r = kr{ current = "okr_test_count", kind = "increase_to", target = 92 }
+  expect(r.current):to_equal(46)
+  expect(r.baseline):to_equal(91) -- the previous quarter, for context
+  expect(r.progress):to_equal(0.5)
+  expect(r.status):to_equal("on track")
+  -- not for decrease_to: a count that must come down is read against its baseline
+  r = kr{ current = "okr_test_count", kind = "decrease_to", baseline = 100, target = 40 }
+  expect(r.progress):to_be_near(54 / 60, 1e-15)
+end)
+
 test("no value is off track with a note, never an error", function()
   local r = kr{ kind = "increase_to", baseline = 1, target = 2, current = function() return nil end }
   expect(r.status):to_equal("off track")
