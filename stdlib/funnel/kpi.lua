@@ -138,6 +138,9 @@ end
 local Context = {}
 Context.__index = Context
 
+-- The methods below are documented in the file comment ("How a compute
+-- function is written").
+
 function Context:within(c)
   return funnel.day(funnel.col(c)):between(self.from, self.to)
 end
@@ -145,18 +148,13 @@ end
 function Context:dims(t)
   local by = self.by
   if by == nil or by == "month" then return t end
-  for _, name in ipairs(t:names()) do
-    if name == by then return t end
-  end
-  local has_lead = false
-  for _, name in ipairs(t:names()) do
-    if name == "lead_id" then has_lead = true end
-  end
-  if not has_lead then
+  local names = {}
+  for _, name in ipairs(t:names()) do names[name] = true end
+  if names[by] then return t end
+  if not names.lead_id then
     error(string.format("cannot break down by '%s': the table has neither that column nor lead_id", by), 2)
   end
-  local leads = self.data.leads:select("lead_id", by)
-  return t:join(leads, "lead_id", { how = "left" })
+  return t:join(self.data.leads:select("lead_id", by), "lead_id", { how = "left" })
 end
 
 function Context:where(t, c)
