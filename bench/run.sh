@@ -77,7 +77,7 @@ record_peak() { # tool scope
 
 CFLAGS_BENCH="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror -O2 -D_GNU_SOURCE"
 build() { # name, extra libs
-    if [ ! -x "build/bench/$1" ] || [ "bench/$1.c" -nt "build/bench/$1" ]; then
+    if [ ! -x "build/bench/$1" ] || [ -n "$(find "bench/$1.c" -newer "build/bench/$1")" ]; then
         # shellcheck disable=SC2086
         cc $CFLAGS_BENCH -o "build/bench/$1" "bench/$1.c" $2 || return 1
     fi

@@ -21,15 +21,19 @@ command -v sqlite3 >/dev/null 2>&1 || {
         echo "# sqlite3 is not available: skipped" >&2; exit 0; }
 }
 
-q1="SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1"
-q2="SELECT id1, id2, sum(v1) AS v1 FROM x GROUP BY id1, id2"
-q3="SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM x GROUP BY id3"
-q4="SELECT id4, avg(v1) AS v1, avg(v2) AS v2, avg(v3) AS v3 FROM x GROUP BY id4"
-q5="SELECT id6, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3 FROM x GROUP BY id6"
-q7="SELECT id3, max(v1)-min(v2) AS range_v1_v2 FROM x GROUP BY id3"
-q8="SELECT id6, v3 AS largest2_v3 FROM (SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) AS order_v3 FROM x WHERE v3 IS NOT NULL) sub_query WHERE order_v3 <= 2"
-q9="SELECT id2, id4, CAST((count(*)*sum(v1*v2) - sum(v1)*sum(v2)) * (count(*)*sum(v1*v2) - sum(v1)*sum(v2)) AS REAL) / ((count(*)*sum(v1*v1) - sum(v1)*sum(v1)) * (count(*)*sum(v2*v2) - sum(v2)*sum(v2))) AS r2 FROM x GROUP BY id2, id4"
-q10="SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS count FROM x GROUP BY id1, id2, id3, id4, id5, id6"
+sql_of() {
+    case $1 in
+    q1) echo "SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1" ;;
+    q2) echo "SELECT id1, id2, sum(v1) AS v1 FROM x GROUP BY id1, id2" ;;
+    q3) echo "SELECT id3, sum(v1) AS v1, avg(v3) AS v3 FROM x GROUP BY id3" ;;
+    q4) echo "SELECT id4, avg(v1) AS v1, avg(v2) AS v2, avg(v3) AS v3 FROM x GROUP BY id4" ;;
+    q5) echo "SELECT id6, sum(v1) AS v1, sum(v2) AS v2, sum(v3) AS v3 FROM x GROUP BY id6" ;;
+    q7) echo "SELECT id3, max(v1)-min(v2) AS range_v1_v2 FROM x GROUP BY id3" ;;
+    q8) echo "SELECT id6, v3 AS largest2_v3 FROM (SELECT id6, v3, row_number() OVER (PARTITION BY id6 ORDER BY v3 DESC) AS order_v3 FROM x WHERE v3 IS NOT NULL) sub_query WHERE order_v3 <= 2" ;;
+    q9) echo "SELECT id2, id4, CAST((count(*)*sum(v1*v2) - sum(v1)*sum(v2)) * (count(*)*sum(v1*v2) - sum(v1)*sum(v2)) AS REAL) / ((count(*)*sum(v1*v1) - sum(v1)*sum(v1)) * (count(*)*sum(v2*v2) - sum(v2)*sum(v2))) AS r2 FROM x GROUP BY id2, id4" ;;
+    q10) echo "SELECT id1, id2, id3, id4, id5, id6, sum(v3) AS v3, count(*) AS count FROM x GROUP BY id1, id2, id3, id4, id5, id6" ;;
+    esac
+}
 
 script=$(mktemp)
 trap 'rm -f "$script"' EXIT
@@ -48,7 +52,7 @@ trap 'rm -f "$script"' EXIT
     echo ".print ROWS"
     echo "SELECT count(*) FROM x;"
     for q in q1 q2 q3 q4 q5 q7 q8 q9 q10; do
-        eval "sql=\$$q"
+        sql=$(sql_of "$q")
         r=1
         while [ "$r" -le "$runs" ]; do
             echo ".print TASK $q"
