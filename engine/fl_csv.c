@@ -57,7 +57,7 @@
 #define FIELD_MAX_TEXT "64 MiB"
 /* libcsv grows its field buffer by this much, then by its own size. */
 #define FIELD_BLOCK ((size_t)4096)
-/* First capacity of a column built during inference. */
+/* First capacity of a column, unless the size of the input suggests more. */
 #define INITIAL_ROWS 1024
 
 /* ==== parsing one field's text ============================================
@@ -219,12 +219,37 @@ static fl_type classify(const char *s, size_t len)
 
 /* ==== the loader ========================================================== */
 
+/* A memo of text -> code in front of a string column's dictionary, for
+ * texts of up to MEMO_TEXT bytes. The dictionary's lookup goes from its
+ * slot to the string's length, offset and bytes, several cache misses per
+ * field; the memo keeps the short text inline in an open-addressing slot, so
+ * that a repeated value (source, stage, country, an id) costs one probe and
+ * a compare. It grows up to MEMO_MAX_SLOTS; once full, new texts simply go
+ * to the dictionary only. A string builder is never replaced by another one,
+ * so the memo's codes stay valid. */
+#define MEMO_TEXT 16
+#define MEMO_MIN_SLOTS 256
+#define MEMO_MAX_SLOTS ((uint32_t)1 << 18) /* 6 MiB */
+
+typedef struct memo_slot {
+    uint64_t w[MEMO_TEXT / 8]; /* the text, zero-padded */
+    int32_t len;               /* -1: empty */
+    int32_t code;
+} memo_slot;
+
+typedef struct memo {
+    memo_slot *slots;
+    uint32_t nslots; /* a power of two */
+    uint32_t count;
+} memo;
+
 typedef struct csv_col {
     fl_type type;   /* declared type, or the candidate inferred so far */
     int declared;   /* a text that does not fit is an error */
     int reread;     /* lost its texts: filled as strings by the second pass */
     fl_column *col; /* the builder; NULL while an inferred column has seen
                        only nulls, and in pass 1 once marked reread */
+    memo memo;      /* FL_STRING builders */
 } csv_col;
 
 typedef struct loader {
@@ -265,9 +290,10 @@ typedef struct loader {
     /* columns */
     int ncols;
     csv_col *cols;
-    int64_t nrows;   /* rows counted by pass 1 */
-    int64_t row;     /* row being filled by pass 2 */
-    int need_reread; /* some column is marked reread */
+    int64_t est_rows; /* first capacity of the columns */
+    int64_t nrows;    /* rows counted by pass 1 */
+    int64_t row;      /* row being filled by pass 2 */
+    int need_reread;  /* some column is marked reread */
 
     /* the field being handled, for messages */
     int fj;        /* 0-based field number */
@@ -313,7 +339,7 @@ static fl_status locate(loader *L, fl_status st)
 
 /* ---- pass 1: header ------------------------------------------------------ */
 
-static int is_null_text(const loader *L, const char *s, size_t len)
+static inline int is_null_text(const loader *L, const char *s, size_t len)
 {
     if (!L->nulls)
         return len == 0;
@@ -393,7 +419,7 @@ static fl_status finish_header(loader *L)
     for (int j = 0; j < L->ncols; j++) {
         csv_col *c = &L->cols[j];
         if (c->declared &&
-            !(c->col = fl_column_new(c->type, INITIAL_ROWS, NULL)))
+            !(c->col = fl_column_new(c->type, L->est_rows, NULL)))
             return FL_ENOMEM;
     }
     return FL_OK;
@@ -410,18 +436,142 @@ static fl_status pad_nulls(fl_column *c, int64_t n, fl_error *err)
     return st;
 }
 
-static fl_status add_string(loader *L, fl_column *col, const char *s,
-                            size_t len)
+/* Appends one value of w bytes to c: the fast path of fl_column_append_*,
+ * inlined here because it runs once per field. */
+static inline fl_status push(fl_column *c, const void *v, size_t w,
+                             fl_error *err)
 {
-    int32_t code;
+    if (c->length == c->capacity) {
+        fl_status st = fl_column_reserve(c, c->length + 1, err);
+        if (st != FL_OK)
+            return st;
+    }
+    memcpy((char *)c->data + (size_t)c->length * w, v, w);
+    c->length++;
+    return FL_OK;
+}
+static inline fl_status push_i64(fl_column *c, int64_t v, fl_error *err)
+{
+    return push(c, &v, 8, err);
+}
+static inline fl_status push_f64(fl_column *c, double v, fl_error *err)
+{
+    return push(c, &v, 8, err);
+}
+static inline fl_status push_i32(fl_column *c, int32_t v, fl_error *err)
+{
+    return push(c, &v, 4, err);
+}
+static inline fl_status push_bool(fl_column *c, int v, fl_error *err)
+{
+    uint8_t b = (uint8_t)(v != 0);
+    return push(c, &b, 1, err);
+}
+
+static fl_status intern(loader *L, fl_column *col, const char *s, size_t len,
+                        int32_t *code)
+{
     size_t bad = 0;
-    fl_status st = fl_dict_intern(col->dict, s, len, &code, &bad, L->err);
+    fl_status st = fl_dict_intern(col->dict, s, len, code, &bad, L->err);
     if (st == FL_EPARSE)
         return field_error(L, st, "invalid UTF-8 at byte %zu of the field",
                            bad + 1);
     if (st != FL_OK)
         return locate(L, st);
-    return fl_column_append_code(col, code, L->err);
+    return FL_OK;
+}
+
+/* The text s[0..len), len <= 16, as two zero-padded words. Field texts are
+ * libcsv's buffer, which holds at least FIELD_BLOCK bytes: then two 8-byte
+ * loads and a mask (little-endian) avoid a variable-length copy. */
+static inline void text_words(const loader *L, const char *s, size_t len,
+                              uint64_t w[2])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (s == (const char *)L->parser.entry_buf && L->parser.entry_size >= 16) {
+        memcpy(&w[0], s, 8);
+        memcpy(&w[1], s + 8, 8);
+        if (len < 8) {
+            w[0] &= len ? ~UINT64_C(0) >> (64 - 8 * len) : 0;
+            w[1] = 0;
+        } else if (len < 16) {
+            w[1] &= len > 8 ? ~UINT64_C(0) >> (128 - 8 * len) : 0;
+        }
+        return;
+    }
+#endif
+    (void)L;
+    w[0] = w[1] = 0;
+    memcpy(w, s, len);
+}
+
+static inline uint32_t memo_hash(const uint64_t w[2], size_t len)
+{
+    uint64_t h = (w[0] * UINT64_C(0x9E3779B97F4A7C15)) ^
+                 (w[1] * UINT64_C(0xC2B2AE3D27D4EB4F)) ^ len;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Makes the memo twice as big (or creates it); 0 when out of memory. */
+static int memo_grow(memo *m)
+{
+    uint32_t n = m->nslots ? m->nslots * 2 : MEMO_MIN_SLOTS;
+    memo_slot *slots = fl_malloc(n * sizeof *slots);
+    if (!slots)
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        slots[i].len = -1;
+    for (uint32_t i = 0; i < m->nslots; i++) {
+        memo_slot *o = &m->slots[i];
+        if (o->len < 0)
+            continue;
+        uint32_t k = memo_hash(o->w, (size_t)o->len) & (n - 1);
+        while (slots[k].len >= 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = *o;
+    }
+    fl_free(m->slots);
+    m->slots = slots;
+    m->nslots = n;
+    return 1;
+}
+
+/* Appends the text s to the string column c, through its memo. */
+static fl_status add_string(loader *L, csv_col *c, const char *s, size_t len)
+{
+    int32_t code;
+    fl_status st;
+    if (len > MEMO_TEXT) {
+        if ((st = intern(L, c->col, s, len, &code)) != FL_OK)
+            return st;
+        return push_i32(c->col, code, L->err);
+    }
+    memo *m = &c->memo;
+    if (!m->slots && !memo_grow(m))
+        return FL_ENOMEM;
+    uint64_t w[2];
+    text_words(L, s, len, w);
+    uint32_t mask = m->nslots - 1, k = memo_hash(w, len) & mask;
+    for (;; k = (k + 1) & mask) {
+        memo_slot *e = &m->slots[k];
+        if (e->len == (int32_t)len && e->w[0] == w[0] && e->w[1] == w[1])
+            return push_i32(c->col, e->code, L->err);
+        if (e->len < 0)
+            break;
+    }
+    if ((st = intern(L, c->col, s, len, &code)) != FL_OK)
+        return st;
+    if (m->count < m->nslots / 2) { /* room: remember it in slot k */
+        memo_slot *e = &m->slots[k];
+        e->w[0] = w[0];
+        e->w[1] = w[1];
+        e->len = (int32_t)len;
+        e->code = code;
+        if (++m->count == m->nslots / 2 && m->nslots < MEMO_MAX_SLOTS &&
+            !memo_grow(m))
+            return FL_ENOMEM;
+    }
+    return push_i32(c->col, code, L->err);
 }
 
 /* A text that does not fit the column's type: an error for a declared type;
@@ -471,6 +621,8 @@ static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
     if (!c->col) { /* first non-null text of an inferred column */
         c->type = classify(s, len);
         int64_t cap = L->nrows + INITIAL_ROWS;
+        if (cap < L->est_rows)
+            cap = L->est_rows;
         if (!(c->col = fl_column_new(c->type, cap, NULL)))
             return FL_ENOMEM;
         if ((st = pad_nulls(c->col, L->nrows, err)) != FL_OK)
@@ -481,31 +633,31 @@ static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
         int64_t i;
         double f;
         if (parse_int(s, len, &i) > 0)
-            return fl_column_append_int(c->col, i, err);
+            return push_i64(c->col, i, err);
         if (c->declared || !parse_float(s, len, &f))
             return misfit(L, c, s, len);
         ints_to_floats(c->col);
         c->type = FL_FLOAT;
-        return fl_column_append_float(c->col, f, err);
+        return push_f64(c->col, f, err);
     }
     case FL_FLOAT: {
         double f;
         if (!parse_float(s, len, &f))
             return misfit(L, c, s, len);
-        return fl_column_append_float(c->col, f, err);
+        return push_f64(c->col, f, err);
     }
     case FL_BOOL: {
         int b = parse_bool(s, len, c->declared);
         if (b < 0)
             return misfit(L, c, s, len);
-        return fl_column_append_bool(c->col, b, err);
+        return push_bool(c->col, b, err);
     }
     case FL_DATE: {
         int32_t d;
         int64_t us;
         int k = fl_parse_datetime(s, len, &d, &us);
         if (k == FL_DT_DATE)
-            return fl_column_append_date(c->col, d, err);
+            return push_i32(c->col, d, err);
         if (k != FL_DT_TIMESTAMP || c->declared)
             return misfit(L, c, s, len);
         fl_column *ts;
@@ -514,16 +666,16 @@ static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
         fl_column_unref(c->col);
         c->col = ts;
         c->type = FL_TIMESTAMP;
-        return fl_column_append_int(c->col, us, err);
+        return push_i64(c->col, us, err);
     }
     case FL_TIMESTAMP: {
         int64_t us; /* a date is midnight UTC */
         if (fl_parse_datetime(s, len, NULL, &us) == FL_DT_NONE)
             return misfit(L, c, s, len);
-        return fl_column_append_int(c->col, us, err);
+        return push_i64(c->col, us, err);
     }
     case FL_STRING:
-        return add_string(L, c->col, s, len);
+        return add_string(L, c, s, len);
     default:
         return fl_seterr(err, FL_EINVAL, "bad column type");
     }
@@ -597,14 +749,14 @@ static void on_field2(void *data, size_t len, void *ud)
     if (L->status != FL_OK || L->in_header || j >= L->ncols ||
         !L->cols[j].reread)
         return;
-    fl_column *col = L->cols[j].col;
+    csv_col *c = &L->cols[j];
     fl_status st;
-    if (col->length != L->row)
+    if (c->col->length != L->row)
         st = FL_OK; /* the file changed; reported at the row's end */
     else if (is_null_text(L, data, len))
-        st = fl_column_append_null(col, L->err);
+        st = fl_column_append_null(c->col, L->err);
     else
-        st = add_string(L, col, data, len);
+        st = add_string(L, c, data, len);
     if (st != FL_OK)
         L->status = st;
 }
@@ -716,6 +868,23 @@ static fl_status parse_failure(loader *L)
     }
 }
 
+/* Rows expected in an input of `total` bytes whose first chunk is s[0..n):
+ * the lines of the chunk scaled to the whole, plus 1/32. Columns start at
+ * that capacity, which saves the copies of growing a large column step by
+ * step; when the guess is short they grow as usual. A first chunk with few
+ * lines says little about the rest: then the guess is INITIAL_ROWS. */
+static int64_t estimate_rows(const char *s, size_t n, uint64_t total)
+{
+    uint64_t lines = 0;
+    for (const char *q = s, *end = s + n;
+         (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        lines++;
+    if (total <= n || lines < 1024)
+        return INITIAL_ROWS;
+    double est = (double)lines * ((double)total / (double)n) * (1.0 + 1.0 / 32);
+    return est > (double)FL_MAX_ROWS ? FL_MAX_ROWS : (int64_t)est;
+}
+
 /* Feeds s[0..n) to libcsv one physical line at a time. */
 static fl_status feed(loader *L, const char *s, size_t n)
 {
@@ -772,6 +941,8 @@ static fl_status run_pass(loader *L, int pass)
             if (!L->delim)
                 L->delim = detect_delimiter(s, n);
             csv_set_delim(p, (unsigned char)L->delim);
+            if (pass == 1)
+                L->est_rows = estimate_rows(s, n, L->total);
         }
         /* before parsing: a binary file gets this message, not another */
         const char *nul = memchr(s, 0, n);
@@ -825,6 +996,7 @@ static fl_status loader_init(loader *L, const char *name,
     L->err = err;
     L->fd = -1;
     L->opts = o;
+    L->est_rows = INITIAL_ROWS;
     if (!o)
         return FL_OK;
     if (o->delimiter == '"' || o->delimiter == '\n' || o->delimiter == '\r')
@@ -858,8 +1030,10 @@ static void loader_free(loader *L)
     for (int i = 0; i < L->nnames; i++)
         fl_free(L->names[i]);
     fl_free(L->names);
-    for (int j = 0; L->cols && j < L->ncols; j++)
+    for (int j = 0; L->cols && j < L->ncols; j++) {
         fl_column_unref(L->cols[j].col);
+        fl_free(L->cols[j].memo.slots);
+    }
     fl_free(L->cols);
 }
 

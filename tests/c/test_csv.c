@@ -418,6 +418,71 @@ Test(csv, nfc_interning)
     fl_table_unref(t);
 }
 
+/* Short texts go through a memo in front of the dictionary: texts that
+ * differ only in their length or last byte, at lengths around the memo's
+ * 8- and 16-byte words, must keep distinct codes, in order of first
+ * appearance (worked out here by a plain linear search). */
+static void text_k(int k, char *out)
+{
+    int len = 1 + k % 20;
+    memset(out, 'a', (size_t)len);
+    out[len - 1] = (char)('A' + k / 20);
+    out[len] = 0;
+}
+
+Test(csv, short_strings_keep_distinct_codes)
+{
+    enum { ROWS = 3000, KINDS = 300 };
+    char *csv = malloc(ROWS * 24 + 8);
+    size_t n = (size_t)sprintf(csv, "s\n");
+    int first_row_of[KINDS], kind_code[KINDS], ncodes = 0;
+    for (int k = 0; k < KINDS; k++)
+        first_row_of[k] = -1;
+    int kind[ROWS];
+    for (int i = 0; i < ROWS; i++) {
+        kind[i] = (i * 7919 + i / 13) % KINDS;
+        char t[24];
+        text_k(kind[i], t);
+        n += (size_t)sprintf(csv + n, "%s\n", t);
+        if (first_row_of[kind[i]] < 0) {
+            first_row_of[kind[i]] = i;
+            kind_code[kind[i]] = ncodes++;
+        }
+    }
+    fl_table *t = load_n(csv, n, NULL);
+    fl_column *c = col(t, "s", FL_STRING);
+    cr_assert_eq(c->dict->count, ncodes);
+    for (int i = 0; i < ROWS; i++) {
+        char want[24];
+        text_k(kind[i], want);
+        cr_assert_eq(FL_I32(c)[i], kind_code[kind[i]], "row %d", i);
+        cr_assert_str_eq(tu_str_at(c, i), want);
+    }
+    fl_table_unref(t);
+    free(csv);
+}
+
+/* More distinct short texts than the memo keeps (it stops remembering new
+ * ones at 2^17): later texts still intern correctly. */
+Test(csv, many_distinct_short_strings, .timeout = 60)
+{
+    enum { DISTINCT = 140000 };
+    char *csv = malloc((size_t)DISTINCT * 2 * 9 + 8);
+    size_t n = (size_t)sprintf(csv, "s\n");
+    for (int i = 0; i < DISTINCT; i++)
+        n += (size_t)sprintf(csv + n, "k%d\n", i);
+    for (int i = DISTINCT - 1; i >= 0; i -= 1000) /* again, some of them */
+        n += (size_t)sprintf(csv + n, "k%d\n", i);
+    fl_table *t = load_n(csv, n, NULL);
+    fl_column *c = col(t, "s", FL_STRING);
+    cr_assert_eq(c->dict->count, DISTINCT);
+    cr_assert_str_eq(tu_str_at(c, 139999), "k139999");
+    cr_assert_eq(FL_I32(c)[DISTINCT], DISTINCT - 1); /* k139999 again */
+    cr_assert_eq(FL_I32(c)[DISTINCT + 139], 999);    /* k999 again */
+    fl_table_unref(t);
+    free(csv);
+}
+
 /* ==== declared types ====================================================== */
 
 Test(csv, declared_types)
