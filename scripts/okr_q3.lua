@@ -21,8 +21,8 @@ local objectives = {
   okr.objective{
     title = "Fill the pipeline with leads sales wants", owner = "marketing", period = Q3,
     key_results = {
-      { title = "Leads acquired", current = "leads_acquired", kind = "increase_to", target = 1140 },
-      { title = "Cost per lead", current = "cost_per_lead", kind = "decrease_to", target = 95 },
+      { title = "Leads acquired", current = "leads_acquired", kind = "increase_to", target = 1150 },
+      { title = "Cost per lead", current = "cost_per_lead", kind = "decrease_to", target = 92 },
       { title = "Persona-fit rate (sales feedback)", current = "persona_fit_rate", kind = "stay_above", target = 0.60 },
       { title = "Lead quality rating", current = "lead_quality_rating", kind = "increase_to", target = 3.5 },
     },
@@ -31,7 +31,7 @@ local objectives = {
     title = "Make the content engine pull leads towards a demo", owner = "marketing", period = Q3,
     key_results = {
       { title = "White-paper downloads", current = "whitepaper_downloads", kind = "increase_to", target = 330 },
-      { title = "Interactions per new lead", current = "customer_interaction", kind = "increase_to", target = 1.75 },
+      { title = "Interactions per new lead", current = "customer_interaction", kind = "increase_to", target = 1.85 },
       { title = "Demo-request CTA experiment decided", kind = "milestone", done = true },
       { title = "Q4 white paper published", kind = "milestone", done = false, due = "2026-09-30" },
     },
@@ -39,18 +39,18 @@ local objectives = {
   okr.objective{
     title = "Turn qualified leads into revenue", owner = "sales", period = Q3,
     key_results = {
-      { title = "Deals won", current = "deals_won", kind = "increase_to", target = 75 },
-      { title = "Win rate", current = "win_rate", kind = "increase_to", target = 0.445 },
-      { title = "MQL → SQL rate", current = "mql_to_sql_rate", kind = "stay_above", target = 0.40 },
-      { title = "Sales cycle", current = "sales_cycle_days", kind = "decrease_to", target = 45 },
+      { title = "Deals won", current = "deals_won", kind = "increase_to", target = 85 },
+      { title = "Win rate", current = "win_rate", kind = "increase_to", target = 0.42 },
+      { title = "MQL → SQL rate", current = "mql_to_sql_rate", kind = "stay_above", target = 0.35 },
+      { title = "Sales cycle", current = "sales_cycle_days", kind = "decrease_to", target = 44 },
     },
   },
   okr.objective{
     title = "Grow efficiently", owner = "marketing + sales", period = Q3,
     key_results = {
-      { title = "Customer acquisition cost", current = "cac", kind = "stay_below", target = 2200 },
+      { title = "Customer acquisition cost", current = "cac", kind = "stay_below", target = 2000 },
       { title = "Average deal size", current = "average_deal_size", kind = "within", target = { 9000, 12000 } },
-      { title = "Pipeline velocity (€ per day)", current = "pipeline_velocity", kind = "increase_to", target = 13000 },
+      { title = "Pipeline velocity (€ per day)", current = "pipeline_velocity", kind = "increase_to", target = 11000 },
     },
   },
 }

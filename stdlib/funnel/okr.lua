@@ -213,7 +213,9 @@ local function evaluate_kr(kr, period, as_of, expected, th)
     r.cumulative = cumulative or nil
     local span = kr.kind == "increase_to" and kr.target - from or from - kr.target
     if span <= 0 then
-      r.progress = (kr.kind == "increase_to" and current >= kr.target or current <= kr.target) and 1 or 0
+      local reached
+      if kr.kind == "increase_to" then reached = current >= kr.target else reached = current <= kr.target end
+      r.progress = reached and 1 or 0
       r.note = "the target is not beyond the baseline"
     else
       local moved = kr.kind == "increase_to" and current - from or from - current

@@ -53,6 +53,18 @@ test("increase_to: progress against expected", function()
   expect(with(90).progress):to_equal(0)
 end)
 
+test("a target that is not beyond the baseline: reached or not", function()
+  local r = kr{ kind = "increase_to", baseline = 1.77, target = 1.75, current = 1.69 }
+  expect(r.progress):to_equal(0)
+  expect(r.status):to_equal("off track")
+  expect(r.note):to_equal("the target is not beyond the baseline")
+  r = kr{ kind = "increase_to", baseline = 1.77, target = 1.75, current = 1.80 }
+  expect(r.progress):to_equal(1)
+  expect(r.status):to_equal("achieved")
+  r = kr{ kind = "decrease_to", baseline = 90, target = 95, current = 96 }
+  expect(r.progress):to_equal(0)
+end)
+
 test("decrease_to", function()
   local r = kr{ kind = "decrease_to", baseline = 100, target = 80, current = 90 }
   expect(r.progress):to_equal(0.5)
