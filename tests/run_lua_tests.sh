@@ -40,6 +40,12 @@ for f in tests/lua/*_test.lua; do
     p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
     q=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
     if [ -z "$p" ]; then p=0; q=1; fi
+    # a file that registers cases must run some: guards against a runner
+    # that silently finds nothing to run
+    if [ "$p" -eq 0 ] && [ "$q" -eq 0 ] && grep -q '^ *\(funnel\.\)\{0,1\}test(' "$f"; then
+        echo "ran no test case of $f" >>"$tmp/out"
+        q=1
+    fi
     if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$q" -eq 0 ]; then p=1; fi
     if [ "$rc" -ne 0 ] || [ "$q" -ne 0 ]; then
         [ "$q" -eq 0 ] && q=1
