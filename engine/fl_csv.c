@@ -222,19 +222,21 @@ static fl_type classify(const char *s, size_t len)
 /* A memo of text -> code in front of a string column's dictionary, for
  * texts of up to MEMO_TEXT bytes. The dictionary's lookup goes from its
  * slot to the string's length, offset and bytes, several cache misses per
- * field; the memo keeps the short text inline in an open-addressing slot, so
- * that a repeated value (source, stage, country, an id) costs one probe and
- * a compare. It grows up to MEMO_MAX_SLOTS; once full, new texts simply go
- * to the dictionary only. A string builder is never replaced by another one,
- * so the memo's codes stay valid. */
-#define MEMO_TEXT 16
+ * field; the memo keeps the short text inline in a 16-byte open-addressing
+ * slot, so that a repeated value (source, stage, country, an id) costs one
+ * probe and a compare. The text is zero-padded and needs no length: no
+ * field holds a NUL byte (a chunk with one is rejected before parsing). The
+ * memo grows up to MEMO_MAX_SLOTS; once full, new texts go to the dictionary
+ * only. A string builder is never replaced by another one, so the memo's
+ * codes stay valid. */
+#define MEMO_TEXT 12
 #define MEMO_MIN_SLOTS 256
-#define MEMO_MAX_SLOTS ((uint32_t)1 << 18) /* 6 MiB */
+#define MEMO_MAX_SLOTS ((uint32_t)1 << 18) /* 4 MiB */
 
 typedef struct memo_slot {
-    uint64_t w[MEMO_TEXT / 8]; /* the text, zero-padded */
-    int32_t len;               /* -1: empty */
-    int32_t code;
+    uint64_t w0;  /* bytes 0-7 of the text, zero-padded */
+    uint32_t w1;  /* bytes 8-11 */
+    int32_t code; /* -1: empty */
 } memo_slot;
 
 typedef struct memo {
@@ -481,35 +483,39 @@ static fl_status intern(loader *L, fl_column *col, const char *s, size_t len,
     return FL_OK;
 }
 
-/* The text s[0..len), len <= 16, as two zero-padded words. Field texts are
- * libcsv's buffer, which holds at least FIELD_BLOCK bytes: then two 8-byte
+/* The text s[0..len), len <= MEMO_TEXT, as zero-padded words. Field texts
+ * are libcsv's buffer, which holds at least FIELD_BLOCK bytes: then plain
  * loads and a mask (little-endian) avoid a variable-length copy. */
 static inline void text_words(const loader *L, const char *s, size_t len,
-                              uint64_t w[2])
+                              uint64_t *w0, uint32_t *w1)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (s == (const char *)L->parser.entry_buf && L->parser.entry_size >= 16) {
-        memcpy(&w[0], s, 8);
-        memcpy(&w[1], s + 8, 8);
+        memcpy(w0, s, 8);
+        memcpy(w1, s + 8, 4);
         if (len < 8) {
-            w[0] &= len ? ~UINT64_C(0) >> (64 - 8 * len) : 0;
-            w[1] = 0;
-        } else if (len < 16) {
-            w[1] &= len > 8 ? ~UINT64_C(0) >> (128 - 8 * len) : 0;
+            *w0 &= len ? ~UINT64_C(0) >> (64 - 8 * len) : 0;
+            *w1 = 0;
+        } else if (len < 12) {
+            *w1 &= len > 8 ? ~UINT32_C(0) >> (96 - 8 * len) : 0;
         }
         return;
     }
 #endif
     (void)L;
-    w[0] = w[1] = 0;
-    memcpy(w, s, len);
+    char b[12] = {0};
+    memcpy(b, s, len);
+    memcpy(w0, b, 8);
+    memcpy(w1, b + 8, 4);
 }
 
-static inline uint32_t memo_hash(const uint64_t w[2], size_t len)
+static inline uint32_t memo_hash(uint64_t w0, uint32_t w1)
 {
-    uint64_t h = (w[0] * UINT64_C(0x9E3779B97F4A7C15)) ^
-                 (w[1] * UINT64_C(0xC2B2AE3D27D4EB4F)) ^ len;
-    return (uint32_t)(h ^ (h >> 32));
+    uint64_t h = w0 ^ ((uint64_t)w1 * UINT64_C(0xC2B2AE3D27D4EB4F));
+    h ^= h >> 33; /* MurmurHash3's final mix */
+    h *= UINT64_C(0xFF51AFD7ED558CCD);
+    h ^= h >> 33;
+    return (uint32_t)h;
 }
 
 /* Makes the memo twice as big (or creates it); 0 when out of memory. */
@@ -520,13 +526,13 @@ static int memo_grow(memo *m)
     if (!slots)
         return 0;
     for (uint32_t i = 0; i < n; i++)
-        slots[i].len = -1;
+        slots[i].code = -1;
     for (uint32_t i = 0; i < m->nslots; i++) {
         memo_slot *o = &m->slots[i];
-        if (o->len < 0)
+        if (o->code < 0)
             continue;
-        uint32_t k = memo_hash(o->w, (size_t)o->len) & (n - 1);
-        while (slots[k].len >= 0)
+        uint32_t k = memo_hash(o->w0, o->w1) & (n - 1);
+        while (slots[k].code >= 0)
             k = (k + 1) & (n - 1);
         slots[k] = *o;
     }
@@ -549,23 +555,23 @@ static fl_status add_string(loader *L, csv_col *c, const char *s, size_t len)
     memo *m = &c->memo;
     if (!m->slots && !memo_grow(m))
         return FL_ENOMEM;
-    uint64_t w[2];
-    text_words(L, s, len, w);
-    uint32_t mask = m->nslots - 1, k = memo_hash(w, len) & mask;
+    uint64_t w0;
+    uint32_t w1;
+    text_words(L, s, len, &w0, &w1);
+    uint32_t mask = m->nslots - 1, k = memo_hash(w0, w1) & mask;
     for (;; k = (k + 1) & mask) {
         memo_slot *e = &m->slots[k];
-        if (e->len == (int32_t)len && e->w[0] == w[0] && e->w[1] == w[1])
-            return push_i32(c->col, e->code, L->err);
-        if (e->len < 0)
+        if (e->code < 0)
             break;
+        if (e->w0 == w0 && e->w1 == w1)
+            return push_i32(c->col, e->code, L->err);
     }
     if ((st = intern(L, c->col, s, len, &code)) != FL_OK)
         return st;
     if (m->count < m->nslots / 2) { /* room: remember it in slot k */
         memo_slot *e = &m->slots[k];
-        e->w[0] = w[0];
-        e->w[1] = w[1];
-        e->len = (int32_t)len;
+        e->w0 = w0;
+        e->w1 = w1;
         e->code = code;
         if (++m->count == m->nslots / 2 && m->nslots < MEMO_MAX_SLOTS &&
             !memo_grow(m))
