@@ -15,10 +15,19 @@
  *    CSV_REPALL_NL libcsv reports every unquoted line end, also those of
  *    blank lines, so a row starts on the line after the last report, and a
  *    report with no field before it is a blank line to skip.
+ *    A row's line is the line it starts on, a field's the line it starts on
+ *    (lines are counted at LF; a lone CR ends a row but not a line).
  *  - The first non-blank row is the header. Every later row appends one value
- *    to each column as its field arrives (on_field), no row is kept.
+ *    to each column as its field arrives (on_field1), no row is kept.
+ *    Columns start with the capacity the first chunk suggests
+ *    (estimate_rows) and grow geometrically.
  *  - Leading and trailing spaces and tabs around an unquoted field are
  *    dropped (libcsv's default); quote a field to keep them.
+ *  - A NUL byte anywhere means a binary file: an error before parsing.
+ *  - Null texts: by default only the empty field (quoted or not) is null;
+ *    opts->nulls replaces that list.
+ *  - Short strings go through a per-column memo before the dictionary
+ *    (see `memo` below): most CRM string columns repeat a few values.
  *
  * Type inference, one pass where possible
  *   Each inferred column keeps a candidate type and a typed builder (an
@@ -32,9 +41,10 @@
  *                          as 1), so the column is marked `reread` and its
  *                          builder dropped.
  *   If any column is marked, a second pass over the input (the file is read
- *   again from the start) fills only the marked columns, as strings from
- *   their texts. Columns that stayed all-null are strings. A declared type
- *   never changes: a text that does not fit is an error.
+ *   again from the start, or the buffer walked again) fills only the marked
+ *   columns, as strings from their texts (on_field2). Columns that stayed
+ *   all-null are strings. A declared type never changes: a text that does
+ *   not fit is an error.
  */
 #include "fl_csv.h"
 
@@ -672,6 +682,8 @@ static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
         fl_column_unref(c->col);
         c->col = ts;
         c->type = FL_TIMESTAMP;
+        if ((st = fl_column_reserve(ts, L->est_rows, err)) != FL_OK)
+            return st;
         return push_i64(c->col, us, err);
     }
     case FL_TIMESTAMP: {
