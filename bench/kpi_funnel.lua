@@ -58,7 +58,7 @@ local kpis = by_channel
     win_rate = col "won" / col "closed",
     cost_per_lead = col "spend" / col "leads",
   }
-  :sort("channel")
+  :sort { "channel" }
   :select("channel", "leads", "customers", "conversion", "closed", "won",
           "won_amount", "win_rate", "spend", "cost_per_lead")
 local t2 = funnel.clock()

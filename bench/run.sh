@@ -12,6 +12,7 @@
 #   BENCH_ONLY       tools to run, space-separated, among
 #                    "floor funnel duckdb sqlite kpi" (default: all)
 #   BENCH_NO_RECORD  set to 1 to leave bench/RESULTS.md alone
+#   FUNNEL_LUA       the binary to measure (default ./funnel-lua)
 # A tool that is missing or fails is reported and skipped; the rest runs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,7 +122,7 @@ if wants floor; then
 fi
 
 # ---- funnel-lua ---------------------------------------------------------------
-fl=$top/funnel-lua
+fl=${FUNNEL_LUA:-$top/funnel-lua}
 if wants funnel; then
     if [ -x "$fl" ]; then
         say "funnel-lua: load and q1..q10"
