@@ -13,7 +13,9 @@
  *     Legendre's continued fraction above) and incomplete beta I_x(a, b)
  *     (continued fraction with the symmetry switch), both evaluated by the
  *     modified Lentz method and returning both tails, so that whichever tail
- *     is small keeps its relative precision;
+ *     is small keeps its relative precision (the beta fraction runs in long
+ *     double, see beta_cf; Student's t above 1e7 degrees of freedom uses
+ *     Fisher's expansion around the normal instead);
  *   - one safeguarded Newton solver for all quantiles;
  *   - P(X > Y) for two beta variables: a finite sum when a parameter is an
  *     integer, adaptive Gauss-Kronrod quadrature otherwise.
