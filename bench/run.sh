@@ -13,6 +13,7 @@
 #                    "floor funnel duckdb sqlite kpi" (default: all)
 #   BENCH_NO_RECORD  set to 1 to leave bench/RESULTS.md alone
 #   FUNNEL_LUA       the binary to measure (default ./funnel-lua)
+#   BENCH_NOTE       a remark recorded with the run in bench/RESULTS.md
 # A tool that is missing or fails is reported and skipped; the rest runs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -220,11 +221,16 @@ if [ "${BENCH_NO_RECORD:-0}" != 1 ]; then
     dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+changes")
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
     mem=$(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
+    [ -s bench/RESULTS.md ] || printf '%s\n' "# \`make bench\` results" "" \
+        "One entry per run of \`make bench\` (appended by bench/run.sh), newest last." \
+        "Times are medians in seconds; \"vs X\" is funnel-lua's time (or memory)" \
+        "divided by X's, so below 1 means funnel-lua is better. See bench/README.md." >bench/RESULTS.md
     {
         echo
         echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · commit $commit$dirty"
         echo
         echo "Machine: $(nproc) cores, ${cpu:-unknown CPU}, $mem, $(uname -sr). Data: $g1_name, $nleads leads. Runs per task: $runs."
+        [ -n "${BENCH_NOTE:-}" ] && { echo; echo "Note: $BENCH_NOTE"; }
         echo
         echo "$table"
     } >>bench/RESULTS.md
