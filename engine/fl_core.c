@@ -55,9 +55,31 @@ void fl_alloc_set_limit(size_t bytes)
 {
     alloc_limit = bytes;
 }
+size_t fl_alloc_limit(void)
+{
+    return alloc_limit;
+}
 size_t fl_alloc_bytes(void)
 {
     return alloc_in_use;
+}
+int fl_alloc_limit_hit(void)
+{
+    return alloc_limit_hit;
+}
+
+int fl_alloc_account(long long delta)
+{
+    if (delta > 0) {
+        if (alloc_limit > 0 && alloc_in_use + (size_t)delta > alloc_limit) {
+            alloc_limit_hit = 1;
+            return 0;
+        }
+        alloc_in_use += (size_t)delta;
+    } else {
+        alloc_in_use -= (size_t)(-delta);
+    }
+    return 1;
 }
 
 void *fl_malloc(size_t n)

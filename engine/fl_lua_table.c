@@ -262,6 +262,7 @@ static int t_sort(lua_State *L)
     int n;
     const char **cols;
     int *desc;
+    lua_settop(L, 3); /* argument 3 stays the direction below the scratch */
     if (lua_type(L, 2) == LUA_TTABLE) {
         n = (int)luaL_len(L, 2);
         cols = scratch(L, sizeof(char *) * (size_t)n);

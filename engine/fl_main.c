@@ -601,12 +601,14 @@ static void list_files(lua_State *L, const char *dir, const char *suffix)
             if (path) {
                 sprintf(path, "%s/%s", dir, nm);
                 struct stat sb;
-                if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                if (lstat(path, &sb) != 0) {
+                    /* vanished while listing: nothing to run */
+                } else if (S_ISDIR(sb.st_mode)) {
                     list_files(L, path, suffix);
                 } else if (S_ISREG(sb.st_mode) && strlen(nm) > sl &&
                            strcmp(nm + strlen(nm) - sl, suffix) == 0) {
                     lua_pushstring(L, path);
-                    lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -1) + 1);
+                    lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
                 }
                 free(path);
             }
@@ -795,7 +797,7 @@ static int cmd_test(options *o)
             list_files(F, o->args[i], "_test.lua");
         } else {
             lua_pushstring(F, o->args[i]);
-            lua_rawseti(F, -2, (lua_Integer)luaL_len(F, -1) + 1);
+            lua_rawseti(F, -2, (lua_Integer)luaL_len(F, -2) + 1);
         }
     }
     lua_Integer n = luaL_len(F, -1);
