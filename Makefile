@@ -24,7 +24,7 @@ TEST_SRC   = $(wildcard tests/c/*.c)
 REL_OBJ = $(patsubst engine/%.c,build/rel/%.o,$(ENGINE_SRC)) build/rel/stdlib_embed.o
 SAN_OBJ = $(patsubst engine/%.c,build/san/%.o,$(ENGINE_SRC)) build/san/stdlib_embed.o
 
-.PHONY: all deps run test test-c test-lua bench install clean samples fmt
+.PHONY: all deps run test test-c test-lua test-cli test-duckdb bench install clean samples fmt
 all: funnel-lua
 
 deps:
@@ -72,13 +72,22 @@ run: deps
 
 test: deps
 	$(MAKE) funnel-lua build/san/funnel-lua build/test/test_engine
-	$(MAKE) test-c test-lua
+	$(MAKE) test-c test-lua test-cli test-duckdb
 
 test-c: build/test/test_engine
 	ASAN_OPTIONS=detect_leaks=1 build/test/test_engine --jobs 2
 
 test-lua: funnel-lua build/san/funnel-lua
 	sh tests/run_lua_tests.sh build/san/funnel-lua
+
+# The command line: exit statuses, libraries shared by two teams, new/test/kpis.
+test-cli: funnel-lua
+	sh tests/cli/run.sh ./funnel-lua
+
+# Our answers against DuckDB's on freshly generated exports (installs
+# @duckdb/node-api into build/duckdb the first time).
+test-duckdb: funnel-lua
+	sh tests/duckdb/run.sh ./funnel-lua
 
 bench: deps funnel-lua
 	sh bench/run.sh

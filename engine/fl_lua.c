@@ -606,6 +606,24 @@ static int f_write(lua_State *L)
     return 0;
 }
 
+/* print(...): as Lua's, but to the run's output, so that --out holds what a
+ * script prints as well as its tables and reports. */
+static int l_print(lua_State *L)
+{
+    fl_run *run = fl_lua_run(L);
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *s = luaL_tolstring(L, i, &len);
+        if (i > 1)
+            fputc('\t', run->out);
+        fwrite(s, 1, len, run->out);
+        lua_pop(L, 1);
+    }
+    fputc('\n', run->out);
+    return 0;
+}
+
 /* funnel.exit_code(n): the status the run exits with if it succeeds (the
  * largest asked for wins; --check failures use 3). */
 static int f_exit_code(lua_State *L)
@@ -684,6 +702,8 @@ void fl_lua_open(lua_State *L, fl_run *run)
 {
     lua_pushlightuserdata(L, run);
     lua_setfield(L, LUA_REGISTRYINDEX, RUN_KEY);
+    lua_pushcfunction(L, l_print);
+    lua_setglobal(L, "print");
 
     luaL_newmetatable(L, FL_EXPR_MT);
     luaL_setfuncs(L, expr_meta, 0);

@@ -7,6 +7,8 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed";
 for p in liblua5.4-dev libcsv-dev libutf8proc-dev libcriterion-dev pkg-config; do
     have "$p" || need="$need $p"
 done
+# node and npm run the DuckDB comparison tests (tests/duckdb), not the product
+command -v npm >/dev/null 2>&1 || need="$need nodejs npm"
 [ -z "$need" ] && exit 0
 echo "funnel-lua: installing missing packages:$need" >&2
 if [ "$(id -u)" -ne 0 ]; then
