@@ -115,6 +115,25 @@ done
 run "kpis owner" 0 "$BIN" kpis --lib libs --format csv &&
     if grep -q '^marketing_webinar_leads,marketing,' "$tmp/out"; then ok; else fail "kpis csv: owner column"; fi
 
+# the README's walkthrough script and first scripts, as printed there, run
+readme_block() { # the lines of README.md's Lua block that starts with $1
+    awk -v first="$1" '
+        index($0, first) == 1 { on = 1 }
+        on && /^```/ { exit }
+        on { print }' "$top/README.md"
+}
+readme_block "-- sales/okr_q3.lua" >"$tmp/work/sales/okr_q3.lua"
+run "README walkthrough" 0 "$BIN" sales/okr_q3.lua --lib libs --data "$top/samples" \
+    --param as_of=2026-09-30 &&
+    has "README walkthrough" out "Turn webinar leads into revenue" &&
+    has "README walkthrough uses marketing's KPI" out "Marketing webinar leads"
+readme_block "local col = funnel.col" >"$tmp/work/first.lua"
+run "README first script" 0 "$BIN" first.lua --data "$top/samples" &&
+    has "README first script" out "channel"
+readme_block "local kpi = require \"funnel.kpi\"" | head -n 20 >"$tmp/work/kpi.lua"
+run "README KPI script" 0 "$BIN" kpi.lua --data "$top/samples" &&
+    has "README KPI script" out "Webinar"
+
 # one of two tests failing: "1 passed, 1 failed", non-zero exit, a diff
 sed 's/to_equal(1)/to_equal(5)/' "$tmp/work/libs/marketing/kpis_test.lua" >"$tmp/t" &&
     mv "$tmp/t" "$tmp/work/libs/marketing/kpis_test.lua"
