@@ -15,10 +15,37 @@ local function module_name(root, file)
 end
 
 
+-- Words of text in lines of at most width characters, each after indent.
+local function wrap(text, width, indent)
+  local lines, line = {}, nil
+  for word in text:gmatch("%S+") do
+    if line and utf8.len(line) + 1 + utf8.len(word) > width then
+      lines[#lines + 1] = indent .. line
+      line = word
+    else
+      line = line and line .. " " .. word or word
+    end
+  end
+  if line then lines[#lines + 1] = indent .. line end
+  return table.concat(lines, "\n")
+end
+
+-- The terminal view of the catalogue: one entry per KPI, its description
+-- wrapped under it, so the formulas stay readable in 80 columns.
+local function print_entries(rows)
+  for i, r in ipairs(rows) do
+    funnel.write(string.format("%s%s  (%s · %s · %s)  %s\n", i > 1 and "\n" or "", r.name,
+      r.owner or "no owner", r.unit or "no unit", r.direction or "-", r.source))
+    funnel.write(wrap(r.description or "", 74, "    "), "\n")
+  end
+end
+
 --- funnel-lua kpis [--lib DIR ...] [DIR ...]: loads the standard catalogue and
 -- every library module in the library folders, then prints each KPI with
 -- its owner, unit, direction, description and source, and each library's
--- manifest (name, version, owner, requires) where it has one.
+-- manifest (name, version, owner, requires) where it has one. In table
+-- format each KPI is an entry with its description wrapped; md, csv and json
+-- give one row per KPI (csv and json: the KPIs only, for machines).
 function M.kpis(...)
   require "funnel.kpis"
   local dirs = {}
@@ -51,7 +78,11 @@ function M.kpis(...)
       description = k.description, source = k.source .. ":" .. k.line,
     }
   end
-  funnel.from_rows(rows, { "name", "owner", "unit", "direction", "description", "source" }):print(#rows)
+  if funnel.format == "table" then
+    print_entries(rows)
+  else
+    funnel.from_rows(rows, { "name", "owner", "unit", "direction", "description", "source" }):print(#rows)
+  end
   if #libraries > 0 and (funnel.format == "table" or funnel.format == "md") then
     funnel.write("\n")
     funnel.from_rows(libraries, { "library", "version", "owner", "requires", "folder" }):print()
