@@ -53,8 +53,37 @@ local function deep_equal(a, b)
   return true
 end
 
+-- The places where tables a (expected) and b (actual) differ, as lines
+-- "  path: expected x, actual y", at most `limit` of them, keys sorted.
+local function differences(a, b, path, out, limit)
+  if #out >= limit then return out end
+  if type(a) == "table" and type(b) == "table" then
+    local keys, seen = {}, {}
+    for k in pairs(a) do keys[#keys + 1] = k; seen[k] = true end
+    for k in pairs(b) do if not seen[k] then keys[#keys + 1] = k end end
+    table.sort(keys, function(x, y)
+      if type(x) == type(y) and (type(x) == "number" or type(x) == "string") then return x < y end
+      return type(x) < type(y)
+    end)
+    for _, k in ipairs(keys) do
+      local sub = type(k) == "number" and string.format("%s[%d]", path, k)
+        or (path == "" and tostring(k) or path .. "." .. tostring(k))
+      differences(a[k], b[k], sub, out, limit)
+    end
+  elseif not deep_equal(a, b) and #out < limit then
+    out[#out + 1] = string.format("    %s: expected %s, actual %s",
+      path == "" and "value" or path, show(a), show(b))
+  end
+  return out
+end
+
 local function fail(what, expected, actual)
-  error(string.format("%s\n    expected: %s\n    actual:   %s", what, show(expected), show(actual)), 3)
+  local text = string.format("%s\n    expected: %s\n    actual:   %s", what, show(expected), show(actual))
+  if type(expected) == "table" and type(actual) == "table" then
+    local lines = differences(expected, actual, "", {}, 10)
+    text = text .. "\n  differences:\n" .. table.concat(lines, "\n")
+  end
+  error(text, 3)
 end
 
 local Expect = {}
@@ -73,6 +102,12 @@ function Expect:to_be_near(x, tolerance)
   if type(v) ~= "number" or math.abs(v - x) > tolerance then
     fail(string.format("not within %g", tolerance), x, v)
   end
+  return self
+end
+
+--- Passes when the value is nil (a missing KPI value, a null cell).
+function Expect:to_be_nil()
+  if self.value ~= nil then fail("not nil", nil, self.value) end
   return self
 end
 
