@@ -496,9 +496,280 @@ function Report:experiment(ev)
   return self
 end
 
+-- ==== charts ============================================================
+--
+-- Chart blocks keep their data as plain rows (raw_rows, raw_keys) for csv
+-- and json, plus what the pictures need. In table format they draw Unicode
+-- bars and sparklines next to the numbers, in md they are tables, in html
+-- inline SVG (see "html" below).
+
+local EIGHTHS = { "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█" }
+local SPARKS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }
+
+-- v when it is a finite number, else nil.
+local function finite(v)
+  if type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge then return v end
+  return nil
+end
+
+--- A horizontal bar of at most `width` terminal cells for v out of max,
+-- in eighths of a cell ("" for a missing value or max <= 0).
+function M.bar(v, max, width)
+  v, max = finite(v), finite(max)
+  if not v or not max or max <= 0 then return "" end
+  local eighths = math.floor(math.max(0, math.min(v / max, 1)) * width * 8 + 0.5)
+  local s = string.rep("█", eighths // 8)
+  if eighths % 8 > 0 then s = s .. EIGHTHS[eighths % 8] end
+  return s
+end
+
+--- A sparkline of values[1..n] (n defaults to #values), from the smallest
+-- (▁) to the largest (█); a missing value is a space.
+function M.sparkline(values, n)
+  local lo, hi
+  n = n or #values
+  for i = 1, n do
+    local v = finite(values[i])
+    if v then lo, hi = math.min(lo or v, v), math.max(hi or v, v) end
+  end
+  local out = {}
+  for i = 1, n do
+    local v = finite(values[i])
+    if not v then
+      out[i] = " "
+    elseif hi == lo then
+      out[i] = SPARKS[4]
+    else
+      out[i] = SPARKS[math.floor((v - lo) / (hi - lo) * 7 + 0.5) + 1]
+    end
+  end
+  return table.concat(out)
+end
+
+-- Rows of a chart's data (a funnel Table or a list of row tables), and the
+-- column names (in order) when it is a Table.
+local function data_rows(data, what)
+  if is_funnel_table(data) then
+    local rows = {}
+    for row in data:rows() do rows[#rows + 1] = row end
+    return rows, data:names()
+  elseif type(data) == "table" then
+    return data, nil
+  end
+  error("report: " .. what .. " needs a funnel Table or a list of rows, got " .. type(data), 3)
+end
+
+local function need_keys(rows, keys, what)
+  local row = rows[1]
+  if not row then return end
+  for _, k in ipairs(keys) do
+    if row[k] == nil and k ~= "median_days" and k ~= "p90_days" and k ~= "step_conversion" then
+      error(string.format("report: %s needs a column '%s'", what, k), 3)
+    end
+  end
+end
+
+-- A date "YYYY-MM-01" (the start of a month bucket) as "YYYY-MM".
+local function x_label(v)
+  if v == nil or v == funnel.null then return "" end
+  local s = tostring(v)
+  return s:match("^(%d%d%d%d%-%d%d)%-01$") or s
+end
+
+--- A funnel: tbl is funnel.funnel's result (step, name, count, conversion,
+-- step_conversion, median_days, p90_days, and the breakdown column).
+-- opts: { title, by = the breakdown column when funnel.funnel had `by` }.
+-- Drawn as bars per stage with the conversion from the previous stage; with
+-- `by`, one small funnel per breakdown value.
+function Report:funnel(tbl, opts)
+  opts = opts or {}
+  local rows = data_rows(tbl, "r:funnel")
+  need_keys(rows, { "step", "name", "count", "conversion" }, "r:funnel")
+  local by, groups, index = opts.by, {}, {}
+  if by then need_keys(rows, { by }, "r:funnel (by)") end
+  for _, row in ipairs(rows) do
+    local key = by and (row[by] == nil and "(none)" or tostring(row[by])) or ""
+    if not index[key] then
+      index[key] = { key = by and key or nil, steps = {} }
+      groups[#groups + 1] = index[key]
+    end
+    local g = index[key].steps
+    g[#g + 1] = row
+  end
+  local keys = { "step", "name", "count", "conversion", "step_conversion", "median_days", "p90_days" }
+  if by then table.insert(keys, 1, by) end
+  self.blocks[#self.blocks + 1] = { type = "funnel", title = opts.title, by = by, groups = groups,
+    raw_rows = rows, raw_keys = keys }
+  return self
+end
+
+-- Start of period p after the cohort's start (for the triangle's cut-off).
+local function period_start(cohort, p, period)
+  local dates = require "funnel.dates"
+  if period == "week" then return dates.add_days(cohort, 7 * p) end
+  if period == "day" then return dates.add_days(cohort, p) end
+  if period == "quarter" then return dates.add_months(cohort, 3 * p) end
+  if period == "year" then return dates.add_months(cohort, 12 * p) end
+  return dates.add_months(cohort, p)
+end
+
+--- A cohort triangle: tbl is funnel.cohorts' result (cohort, size, period,
+-- active, rate). opts: { title, as_of = "YYYY-MM-DD", period = "month" (the
+-- bucket funnel.cohorts used: day, week, month, quarter, year) }. With
+-- as_of, periods starting after it are left blank (they have not happened
+-- yet) instead of showing 0 %.
+function Report:cohorts(tbl, opts)
+  opts = opts or {}
+  local rows = data_rows(tbl, "r:cohorts")
+  need_keys(rows, { "cohort", "size", "period", "active", "rate" }, "r:cohorts")
+  local cohorts, index, periods = {}, {}, 0
+  local kept = {}
+  for _, row in ipairs(rows) do
+    local c = tostring(row.cohort)
+    local future = opts.as_of and c:match("^%d%d%d%d%-%d%d%-%d%d$")
+      and period_start(c, row.period, opts.period) > opts.as_of
+    if not future then
+      if not index[c] then
+        index[c] = { cohort = c, size = row.size, rate = {}, active = {} }
+        cohorts[#cohorts + 1] = index[c]
+      end
+      index[c].rate[row.period] = row.rate
+      index[c].active[row.period] = row.active
+      periods = math.max(periods, row.period)
+      kept[#kept + 1] = row
+    end
+  end
+  self.blocks[#self.blocks + 1] = { type = "cohorts", title = opts.title, cohorts = cohorts, periods = periods,
+    raw_rows = kept, raw_keys = { "cohort", "size", "period", "active", "rate" } }
+  return self
+end
+
+--- A trend line: data is a Table or a list of rows, one per point in order.
+-- opts: { title, x = the column of the labels (e.g. a month), y = the
+-- column of the values, previous = the column of the previous period's
+-- value at the same point (optional), unit, label = the name of the line
+-- (default y), previous_label (default "previous period") }.
+function Report:trend(data, opts)
+  opts = opts or {}
+  local rows = data_rows(data, "r:trend")
+  if not opts.x or not opts.y then error("report: r:trend needs opts.x and opts.y (column names)", 2) end
+  local points = {}
+  for i, row in ipairs(rows) do
+    points[i] = { x = x_label(row[opts.x]), value = finite(row[opts.y]),
+      previous = opts.previous and finite(row[opts.previous]) or nil }
+  end
+  local keys = { opts.x, opts.y }
+  if opts.previous then keys[3] = opts.previous end
+  self.blocks[#self.blocks + 1] = { type = "trend", title = opts.title, points = points, unit = opts.unit,
+    label = opts.label or opts.y, previous_label = opts.previous and (opts.previous_label or "previous period"),
+    x_title = opts.x_title or opts.x, raw_rows = rows, raw_keys = keys }
+  return self
+end
+
+--- Grouped bars: one group per row (a category such as a channel), one bar
+-- per series. opts: { title, x = the category column, y = a column name or
+-- a list of { key, title } (one per series), unit (shared by the series),
+-- x_title }.
+function Report:bars(data, opts)
+  opts = opts or {}
+  local rows = data_rows(data, "r:bars")
+  if not opts.x or not opts.y then error("report: r:bars needs opts.x and opts.y (column names)", 2) end
+  local series = {}
+  for i, s in ipairs(type(opts.y) == "table" and opts.y or { opts.y }) do
+    local spec = column_spec(s)
+    series[i] = { key = spec.key, title = spec.title }
+  end
+  local keys = { opts.x }
+  for _, s in ipairs(series) do keys[#keys + 1] = s.key end
+  self.blocks[#self.blocks + 1] = { type = "bars", title = opts.title, x = opts.x, x_title = opts.x_title or opts.x,
+    series = series, unit = opts.unit, rows = rows, raw_rows = rows, raw_keys = keys }
+  return self
+end
+
+local BAR_WIDTH = 24 -- terminal cells of the longest bar
+
+-- Chart blocks as table blocks for the text formats; `md` leaves the
+-- Unicode bars out (Markdown gets plain tables).
+local function expand_chart(b, md)
+  local out = {}
+  if b.type == "funnel" then
+    local rows = {}
+    for _, g in ipairs(b.groups) do
+      local top = 0
+      for _, s in ipairs(g.steps) do top = math.max(top, finite(s.count) or 0) end
+      for i, s in ipairs(g.steps) do
+        rows[#rows + 1] = { group = i == 1 and g.key or nil, stage = s.name, count = s.count,
+          bar = M.bar(s.count, top, BAR_WIDTH), conversion = s.conversion,
+          step = i > 1 and s.step_conversion or nil, median = s.median_days }
+      end
+    end
+    local cols = {}
+    if b.by then cols[#cols + 1] = { key = "group", title = b.by } end
+    cols[#cols + 1] = { key = "stage", title = "Stage" }
+    cols[#cols + 1] = { key = "count", title = "Count", unit = "count" }
+    if not md then cols[#cols + 1] = { key = "bar", title = "" } end
+    cols[#cols + 1] = { key = "conversion", title = "Of first", unit = "percent" }
+    cols[#cols + 1] = { key = "step", title = "Of previous", unit = "percent" }
+    cols[#cols + 1] = { key = "median", title = "Median days", unit = "ratio" }
+    out[1] = { type = "table", title = b.title, rows = rows, columns = cols }
+  elseif b.type == "cohorts" then
+    local rows, cols = {}, { { key = "cohort", title = "Cohort" }, { key = "size", title = "Size", unit = "count" } }
+    for p = 0, b.periods do cols[#cols + 1] = { key = p, title = "+" .. p, unit = "percent" } end
+    for i, c in ipairs(b.cohorts) do
+      rows[i] = { cohort = x_label(c.cohort), size = c.size }
+      for p = 0, b.periods do rows[i][p] = c.rate[p] end
+    end
+    out[1] = { type = "table", title = b.title, rows = rows, columns = cols }
+  elseif b.type == "trend" then
+    local rows, values = {}, {}
+    for i, p in ipairs(b.points) do
+      values[i] = p.value
+      local change = p.value and p.previous and p.previous ~= 0 and (p.value - p.previous) / math.abs(p.previous) or nil
+      rows[i] = { x = p.x, value = p.value, previous = p.previous, change = change }
+    end
+    local title = b.title
+    if not md and #values > 0 then
+      local spark = b.label .. "  " .. M.sparkline(values, #b.points)
+      title = title and title .. "\n" .. spark or spark
+    end
+    local cols = { { key = "x", title = b.x_title }, { key = "value", title = b.label, unit = b.unit or "number" } }
+    if b.previous_label then
+      cols[#cols + 1] = { key = "previous", title = b.previous_label, unit = b.unit or "number" }
+      cols[#cols + 1] = { key = "change", title = "Change", unit = "change" }
+    end
+    out[1] = { type = "table", title = title, rows = rows, columns = cols }
+  elseif b.type == "bars" then
+    local top = 0
+    for _, row in ipairs(b.rows) do
+      for _, s in ipairs(b.series) do top = math.max(top, finite(row[s.key]) or 0) end
+    end
+    local rows, cols = {}, { { key = "x", title = b.x_title } }
+    for i, row in ipairs(b.rows) do
+      rows[i] = { x = row[b.x] == nil and "" or tostring(row[b.x]) }
+      for k, s in ipairs(b.series) do
+        rows[i]["v" .. k] = row[s.key]
+        rows[i]["b" .. k] = M.bar(row[s.key], top, #b.series > 1 and 12 or BAR_WIDTH)
+      end
+    end
+    for k, s in ipairs(b.series) do
+      cols[#cols + 1] = { key = "v" .. k, title = s.title, unit = b.unit or "number" }
+      if not md then cols[#cols + 1] = { key = "b" .. k, title = "" } end
+    end
+    out[1] = { type = "table", title = b.title, rows = rows, columns = cols }
+  end
+  return out
+end
+
+-- Chart blocks as one raw table for csv (and json): the data as given.
+local function raw_chart(b)
+  local cols = {}
+  for i, k in ipairs(b.raw_keys) do cols[i] = { key = k } end
+  return { type = "table", title = b.title, rows = b.raw_rows, columns = cols }
+end
+
 -- Expands OKR and experiment blocks into headings, text and tables for the
 -- text formats.
-local function expand(b)
+local function expand(b, md)
   if b.type == "okr" then
     local rv, out = b.review, {}
     local summary = {}
@@ -581,6 +852,8 @@ local function expand(b)
     lines[#lines + 1] = string.format("Decision: %s — %s.", ev.decision, ev.reason)
     out[#out + 1] = { type = "text", text = table.concat(lines, "\n") }
     return out
+  elseif b.type == "funnel" or b.type == "cohorts" or b.type == "trend" or b.type == "bars" then
+    return expand_chart(b, md)
   end
   return { b }
 end
@@ -606,7 +879,7 @@ local function render_text(self, md)
   end
   local shift = self.title and 1 or 0 -- headings sit below the title
   for _, block in ipairs(self.blocks) do
-    for _, b in ipairs(expand(block)) do
+    for _, b in ipairs(expand(block, md)) do
       blank()
       if b.type == "heading" then
         local level = math.min(b.level + shift, 6)
@@ -698,6 +971,8 @@ local function raw_tables(block)
         { key = "chance_to_win" }, { key = "users_needed" }, { key = "srm_p_value" }, { key = "decision" },
         { key = "reason" } } },
     }
+  elseif block.raw_keys then
+    return { raw_chart(block) }
   end
   return { block }
 end
@@ -773,6 +1048,12 @@ local function json_block(b)
     return { type = "experiment", name = ev.name, kind = ev.kind, alpha = ev.alpha, arms = arms,
       srm = ev.srm and { chi2 = ev.srm.chi2, df = ev.srm.df, p_value = ev.srm.p_value, flagged = ev.srm.flagged },
       comparisons = comps, decision = ev.decision, reason = ev.reason }
+  end
+  if b.raw_keys then -- charts: their data, rows as objects
+    local t = json_block(raw_chart(b))
+    t.type, t.by, t.columns = b.type, b.by, nil
+    t.unit = b.unit
+    return t
   end
   error("report: unknown block " .. tostring(b.type))
 end
