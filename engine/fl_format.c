@@ -1,6 +1,7 @@
 /*
- * fl_format.c -- table output in the four text formats, value formatting,
- * display widths. Layer: engine/, above fl_column; utf8proc for widths.
+ * fl_format.c -- table output in the five text formats, value formatting,
+ * display widths, the HTML document shell and its stylesheet. Layer:
+ * engine/, above fl_column; utf8proc for widths.
  */
 #include "fl_format.h"
 
@@ -13,8 +14,8 @@
 
 int fl_format_parse(const char *name, fl_format *f)
 {
-    static const char *const names[] = {"table", "csv", "json", "md"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"table", "csv", "json", "md", "html"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(name, names[i]) == 0) {
             *f = (fl_format)i;
             return 0;
@@ -118,6 +119,156 @@ void fl_json_string(FILE *out, const char *s, size_t len)
     fputc('"', out);
 }
 
+static int is_numeric(fl_type t)
+{
+    return t == FL_INT || t == FL_FLOAT;
+}
+
+/* ==== HTML ============================================================= */
+
+void fl_html_escape(FILE *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(s[i], out);
+        }
+    }
+}
+
+/* The stylesheet of the html format. Class names are shared with the markup
+ * funnel.report writes (stdlib/funnel/report.lua, "html"): fl-report,
+ * fl-figures/fl-fig, fl-table, fl-chart, fl-grid, fl-pill and the status
+ * colours fl-good, fl-warn, fl-bad, fl-neutral. Only local system fonts. */
+static const char STYLE[] =
+    ":root{--ink:#1f2933;--muted:#616e7c;--line:#e4e7eb;--soft:#f5f7fa;"
+    "--good:#1a7f37;--warn:#b7791f;--bad:#c62828;--accent:#2f6fde}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--soft);color:var(--ink);"
+    "font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+    "\"Helvetica Neue\",Arial,sans-serif}\n"
+    "main{max-width:1100px;margin:24px auto;padding:28px 36px;"
+    "background:#fff;border:1px solid var(--line);border-radius:10px}\n"
+    "h1{font-size:26px;margin:0 0 4px}\n"
+    "h2{font-size:19px;margin:32px 0 10px;padding-top:14px;"
+    "border-top:2px solid var(--line)}\n"
+    "h3{font-size:16px;margin:22px 0 6px}h4{font-size:14px;margin:16px 0 "
+    "6px}\n"
+    ".fl-sub{color:var(--muted);margin:0 0 8px;font-size:15px}\n"
+    "p{margin:8px 0;max-width:80ch}.fl-note{color:var(--muted);"
+    "font-size:12px}\n"
+    "pre.fl-print{margin:0;font:12px/1.4 ui-monospace,Menlo,Consolas,"
+    "monospace;white-space:pre-wrap}\n"
+    ".fl-figures{display:grid;grid-template-columns:repeat(auto-fill,"
+    "minmax(190px,1fr));gap:12px;margin:10px 0 16px}\n"
+    ".fl-fig{border:1px solid var(--line);border-left:4px solid "
+    "var(--line);border-radius:8px;padding:10px 14px}\n"
+    ".fl-fig.fl-good{border-left-color:var(--good)}.fl-fig.fl-bad{"
+    "border-left-color:var(--bad)}.fl-fig.fl-warn{border-left-color:"
+    "var(--warn)}\n"
+    ".fl-label{color:var(--muted);font-size:12px}.fl-value{font-size:24px;"
+    "font-weight:650;font-variant-numeric:tabular-nums}\n"
+    ".fl-prev{color:var(--muted);font-size:12px}.fl-chg{font-weight:600}\n"
+    "span.fl-good,.fl-chg.fl-good{color:var(--good)}span.fl-bad,.fl-chg.fl-bad"
+    "{color:var(--bad)}span.fl-warn{color:var(--warn)}\n"
+    ".fl-scroll{overflow-x:auto;margin:8px 0 16px}\n"
+    "table.fl-table{border-collapse:collapse;font-size:13px;"
+    "font-variant-numeric:tabular-nums;margin:8px 0 16px}\n"
+    ".fl-scroll table.fl-table{margin:0}\n"
+    ".fl-table caption{text-align:left;font-weight:600;padding:0 0 6px}\n"
+    ".fl-table th{background:var(--soft);text-align:left;font-weight:600;"
+    "border-bottom:1px solid #cbd2d9}\n"
+    ".fl-table th,.fl-table td{padding:5px 10px;vertical-align:top}\n"
+    ".fl-table td{border-bottom:1px solid var(--line)}\n"
+    ".fl-table .num{text-align:right;white-space:nowrap}\n"
+    ".fl-pill{display:inline-block;padding:1px 8px;border-radius:10px;"
+    "font-size:12px;white-space:nowrap;background:#eef2f6}\n"
+    ".fl-pill.fl-good{background:#e3f6e8;color:#1a7f37}.fl-pill.fl-warn{"
+    "background:#fff4d6;color:#8a5a00}.fl-pill.fl-bad{background:#fde8e8;"
+    "color:#b42318}\n"
+    ".fl-chart{margin:12px 0 18px}.fl-chart figcaption{font-weight:600;"
+    "margin-bottom:4px}\n"
+    ".fl-chart svg{display:block;width:100%;height:auto;max-width:"
+    "100%}\n"
+    ".fl-chart text{font-family:inherit}\n"
+    ".fl-grid{display:grid;grid-template-columns:repeat(auto-fill,"
+    "minmax(320px,1fr));gap:4px 24px}\n"
+    ".fl-grid .fl-chart{margin:4px 0}.fl-grid figcaption{font-weight:500}\n"
+    "footer{margin-top:28px;color:var(--muted);font-size:12px}\n"
+    "@media print{body{background:#fff}main{margin:0;padding:0;border:0;"
+    "max-width:none}*{-webkit-print-color-adjust:exact;"
+    "print-color-adjust:exact}.fl-chart,.fl-fig,.fl-okr,tr{break-inside:"
+    "avoid}h2,h3{break-after:avoid}.fl-scroll{overflow:visible}}\n";
+
+void fl_html_begin(FILE *out, const char *title)
+{
+    if (!title || !*title)
+        title = "funnel-lua report";
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+          "charset=\"utf-8\">\n<meta name=\"viewport\" "
+          "content=\"width=device-width, initial-scale=1\">\n"
+          "<meta name=\"generator\" content=\"funnel-lua\">\n<title>",
+          out);
+    fl_html_escape(out, title, strlen(title));
+    fputs("</title>\n<style>\n", out);
+    fputs(STYLE, out);
+    fputs("</style>\n</head>\n<body>\n<main>\n", out);
+}
+
+void fl_html_end(FILE *out)
+{
+    fputs("</main>\n</body>\n</html>\n", out);
+}
+
+/* <table class="fl-table">: header cells, then one row per table row;
+ * number columns are right-aligned through class "num". */
+static void format_html(const fl_table *t, int64_t n, FILE *out)
+{
+    char buf[64];
+    const char *text;
+    fl_value v;
+    fputs("<div class=\"fl-scroll\"><table class=\"fl-table\">\n<thead><tr>",
+          out);
+    for (int c = 0; c < t->ncols; c++) {
+        fputs(is_numeric(t->cols[c]->type) ? "<th class=\"num\">" : "<th>",
+              out);
+        fl_html_escape(out, t->names[c], strlen(t->names[c]));
+        fputs("</th>", out);
+    }
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (int64_t r = 0; r < n; r++) {
+        fputs("<tr>", out);
+        for (int c = 0; c < t->ncols; c++) {
+            fl_column_get(t->cols[c], fl_table_row(t, r), &v);
+            size_t len = fl_value_text(&v, 0, buf, &text);
+            fputs(is_numeric(t->cols[c]->type) ? "<td class=\"num\">" : "<td>",
+                  out);
+            fl_html_escape(out, text, len);
+            fputs("</td>", out);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody>\n</table></div>\n", out);
+    if (n < t->nrows)
+        fprintf(out, "<p class=\"fl-note\">(%lld more rows)</p>\n",
+                (long long)(t->nrows - n));
+}
+
 static void csv_field(FILE *out, const char *s, size_t len)
 {
     int quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
@@ -148,11 +299,6 @@ static void cell_text(FILE *out, const char *s, size_t len, int md)
         else
             fputc(c, out);
     }
-}
-
-static int is_numeric(fl_type t)
-{
-    return t == FL_INT || t == FL_FLOAT;
 }
 
 static void pad(FILE *out, size_t n)
@@ -245,6 +391,9 @@ fl_status fl_table_format(const fl_table *t, int64_t max_rows, fl_format fmt,
         st = format_table(t, n, out, fmt == FL_FMT_MD, err);
         if (st == FL_OK && n < t->nrows)
             fprintf(out, "(%lld more rows)\n", (long long)(t->nrows - n));
+        break;
+    case FL_FMT_HTML:
+        format_html(t, n, out);
         break;
     case FL_FMT_CSV:
         for (int c = 0; c < t->ncols; c++) {

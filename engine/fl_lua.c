@@ -33,6 +33,16 @@ int fl_lua_fail(lua_State *L, const fl_error *err)
     return luaL_error(L, "%s", err->msg);
 }
 
+FILE *fl_lua_out(lua_State *L)
+{
+    fl_run *run = fl_lua_run(L);
+    if (run->format == FL_FMT_HTML && !run->html_begun) {
+        fl_html_begin(run->out, run->html_title);
+        run->html_begun = 1;
+    }
+    return run->out;
+}
+
 /* ==== values ============================================================ */
 
 void fl_lua_pushvalue(lua_State *L, const fl_value *v)
@@ -593,34 +603,56 @@ static int f_clock(lua_State *L)
     return 1;
 }
 
-/* funnel.write(...): strings to the run's output (stdout or --out). */
+/* funnel.write(...): strings to the run's output (stdout or --out), as
+ * they are (in html format they are markup: funnel.report escapes). */
 static int f_write(lua_State *L)
 {
-    fl_run *run = fl_lua_run(L);
     int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++)
+        luaL_checkstring(L, i);
+    FILE *out = fl_lua_out(L);
     for (int i = 1; i <= n; i++) {
         size_t len;
-        const char *s = luaL_checklstring(L, i, &len);
-        fwrite(s, 1, len, run->out);
+        const char *s = lua_tolstring(L, i, &len);
+        fwrite(s, 1, len, out);
     }
     return 0;
 }
 
+/* funnel._html_title(text): the <title> of the html document, if its head
+ * is not written yet (funnel.report sets it from the report's title). */
+static int f_html_title(lua_State *L)
+{
+    fl_run *run = fl_lua_run(L);
+    const char *s = luaL_checkstring(L, 1);
+    if (!run->html_begun)
+        snprintf(run->html_title, sizeof run->html_title, "%s", s);
+    return 0;
+}
+
 /* print(...): as Lua's, but to the run's output, so that --out holds what a
- * script prints as well as its tables and reports. */
+ * script prints as well as its tables and reports. In html format the line
+ * is escaped text in a <pre>. */
 static int l_print(lua_State *L)
 {
     fl_run *run = fl_lua_run(L);
+    FILE *out = fl_lua_out(L);
+    int html = run->format == FL_FMT_HTML;
     int n = lua_gettop(L);
+    if (html)
+        fputs("<pre class=\"fl-print\">", out);
     for (int i = 1; i <= n; i++) {
         size_t len;
         const char *s = luaL_tolstring(L, i, &len);
         if (i > 1)
-            fputc('\t', run->out);
-        fwrite(s, 1, len, run->out);
+            fputc('\t', out);
+        if (html)
+            fl_html_escape(out, s, len);
+        else
+            fwrite(s, 1, len, out);
         lua_pop(L, 1);
     }
-    fputc('\n', run->out);
+    fputs(html ? "</pre>\n" : "\n", out);
     return 0;
 }
 
@@ -695,6 +727,7 @@ static const luaL_Reg funcs[] = {{"read_csv", f_read_csv},
                                  {"last", f_last},
                                  {"clock", f_clock},
                                  {"write", f_write},
+                                 {"_html_title", f_html_title},
                                  {"exit_code", f_exit_code},
                                  {NULL, NULL}};
 

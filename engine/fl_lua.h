@@ -23,6 +23,8 @@ typedef struct fl_run {
     fl_format format;     /* what t:print() writes */
     const char *format_name; /* "table", "csv", "json", "md", "html" */
     FILE *out;               /* where t:print() and funnel.write go */
+    int html_begun;          /* html: the document head has been written */
+    char html_title[200];    /* html: its <title> (funnel._html_title) */
     int exit_code;           /* raised by funnel.exit_code(n) */
     int check;               /* --check was given */
     int trust;               /* --trust was given: no sandbox */
@@ -41,6 +43,11 @@ void fl_lua_open(lua_State *L, fl_run *run);
 #define FL_EXPR_MT "funnel.Expr"
 #define FL_AGG_MT "funnel.Aggregate"
 #define FL_GROUPING_MT "funnel.Grouping"
+
+/* The run's output (stdout or --out) for t:print(), print and funnel.write.
+ * In html format it first writes the document head (fl_html_begin) if that
+ * has not been done yet; fl_main.c writes the tail when the run succeeds. */
+FILE *fl_lua_out(lua_State *L);
 
 fl_run *fl_lua_run(lua_State *L);
 /* Raises a Lua error with the script location and the engine message. */

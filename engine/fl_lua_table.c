@@ -387,17 +387,19 @@ static int t_rows(lua_State *L)
     return 1;
 }
 
-/* t:print([n]): n rows (all in csv/json; 100 in table/md by default). */
+/* t:print([n]): n rows (all in csv/json; 100 in table/md/html by default). */
 static int t_print(lua_State *L)
 {
     fl_table *t = fl_lua_checktable(L, 1);
     fl_run *run = fl_lua_run(L);
-    int64_t def =
-        run->format == FL_FMT_TABLE || run->format == FL_FMT_MD ? 100 : -1;
+    int64_t def = run->format == FL_FMT_TABLE || run->format == FL_FMT_MD ||
+                          run->format == FL_FMT_HTML
+                      ? 100
+                      : -1;
     int64_t n = (int64_t)luaL_optinteger(L, 2, def);
     fl_error err;
-    return check(L, fl_table_format(t, n, run->format, run->out, &err), &err) -
-           1;
+    FILE *out = fl_lua_out(L);
+    return check(L, fl_table_format(t, n, run->format, out, &err), &err) - 1;
 }
 
 /* t:write_csv(path): written to a temporary file next to path, then renamed,

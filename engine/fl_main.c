@@ -46,7 +46,8 @@ static const char USAGE[] =
     "  --param KEY=VALUE  a value for funnel.params.KEY (a string); "
     "repeatable\n"
     "  --format FORMAT    what t:print() and reports write: table (default),\n"
-    "                     csv, json, md\n"
+    "                     csv, json, md, html (one self-contained page with\n"
+    "                     charts)\n"
     "  --out FILE         write the output to FILE instead of standard "
     "output;\n"
     "                     FILE appears only when the run succeeds\n"
@@ -84,7 +85,9 @@ static const char USAGE[] =
     "  funnel-lua -e 'funnel.data.leads:group_by(\"channel\"):agg{n = "
     "funnel.count()}:print()' --data samples\n"
     "  funnel-lua report.lua --data exports/2026-09 --format md --out "
-    "report.md\n";
+    "report.md\n"
+    "  funnel-lua scripts/okr_q3.lua --data samples --format html --out "
+    "okr.html\n";
 
 typedef struct {
     fl_run run;
@@ -225,7 +228,8 @@ static int parse_args(int argc, char **argv, options *o)
         case 2:
             if (fl_format_parse(value, &o->run.format) != 0)
                 return usage_error(
-                    "unknown format '%s' (formats: table, csv, json, md)",
+                    "unknown format '%s' (formats: table, csv, json, md, "
+                    "html)",
                     value);
             o->run.format_name = value;
             break;
@@ -961,6 +965,14 @@ int main(int argc, char **argv)
             } else {
                 int st = run_main(L, &o);
                 rc = st == LUA_OK ? o.run.exit_code : 1;
+                /* html: the document's tail (and its head when the script
+                 * wrote nothing), on success only */
+                if ((rc == 0 || rc == 3) && o.run.format == FL_FMT_HTML &&
+                    !o.command) {
+                    if (!o.run.html_begun)
+                        fl_html_begin(o.run.out, o.run.html_title);
+                    fl_html_end(o.run.out);
+                }
                 lua_close(L);
                 run_done = 1;
             }

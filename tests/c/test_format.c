@@ -113,3 +113,78 @@ Test(format, exact_floats)
     fl_value_text(&v, 0, buf, &text);
     cr_assert_str_eq(text, "0.3333333333");
 }
+
+static char *html_of(const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    fl_html_escape(out, s, strlen(s));
+    fclose(out);
+    return buf;
+}
+
+Test(format, html_escape)
+{
+    char *s = html_of("<script>alert('x') & \"y\"</script>");
+    cr_assert_str_eq(
+        s,
+        "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+    free(s);
+    s = html_of("Zoé 李雷");
+    cr_assert_str_eq(s, "Zoé 李雷"); /* UTF-8 text passes unchanged */
+    free(s);
+}
+
+Test(format, html_table)
+{
+    fl_format f;
+    cr_assert_eq(fl_format_parse("html", &f), 0);
+    cr_assert_eq(f, FL_FMT_HTML);
+    const char *names[] = {"lead<b>", "n"};
+    const char *leads[] = {"<script>alert(1)</script>", "A & B"};
+    int64_t n[] = {7, -2};
+    int n_null[] = {0, 1};
+    fl_column *cols[2] = {tu_str_col(leads, 2), tu_int_col(n, n_null, 2)};
+    fl_table *t;
+    cr_assert_eq(fl_table_new(2, names, cols, 2, &t, NULL), FL_OK);
+    char *s = render(t, -1, FL_FMT_HTML);
+    const char *want =
+        "<div class=\"fl-scroll\"><table class=\"fl-table\">\n"
+        "<thead><tr><th>lead&lt;b&gt;</th><th class=\"num\">n</th></tr>"
+        "</thead>\n<tbody>\n"
+        "<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"
+        "<td class=\"num\">7</td></tr>\n"
+        "<tr><td>A &amp; B</td><td class=\"num\"></td></tr>\n"
+        "</tbody>\n</table></div>\n";
+    cr_assert_str_eq(s, want);
+    cr_assert_null(strstr(s, "<script"));
+    free(s);
+    s = render(t, 1, FL_FMT_HTML);
+    cr_assert(strstr(s, "<p class=\"fl-note\">(1 more rows)</p>\n"));
+    cr_assert_null(strstr(s, "A &amp; B"));
+    free(s);
+    fl_table_unref(t);
+}
+
+Test(format, html_document_shell)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    fl_html_begin(out, "Q3 <review>");
+    fl_html_end(out);
+    fclose(out);
+    cr_assert(strncmp(buf, "<!DOCTYPE html>\n", 16) == 0);
+    cr_assert(strstr(buf, "<title>Q3 &lt;review&gt;</title>"));
+    cr_assert(strstr(buf, "<meta charset=\"utf-8\">"));
+    cr_assert(strstr(buf, "@media print"));
+    /* self-contained: nothing fetched from elsewhere */
+    cr_assert_null(strstr(buf, "http"));
+    cr_assert_null(strstr(buf, "url("));
+    cr_assert_null(strstr(buf, "@import"));
+    size_t n = strlen(buf);
+    const char *tail = "</main>\n</body>\n</html>\n";
+    cr_assert(n > strlen(tail) && strcmp(buf + n - strlen(tail), tail) == 0);
+    free(buf);
+}
