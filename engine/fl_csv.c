@@ -58,6 +58,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fl_cache.h"
 #include "fl_time.h"
 
 #define CHUNK_SIZE ((size_t)1 << 20)
@@ -1105,10 +1106,11 @@ static fl_status load(loader *L, fl_table **out)
     return st;
 }
 
-/* Runs the load and cleans up; an out-of-memory gets one plain message. */
+/* Runs the load (unless out is NULL: done already) and cleans up; an
+ * out-of-memory gets one plain message. */
 static fl_status load_and_free(loader *L, fl_status st, fl_table **out)
 {
-    if (st == FL_OK)
+    if (st == FL_OK && out)
         st = load(L, out);
     loader_free(L);
     if (st == FL_ENOMEM)
@@ -1141,13 +1143,27 @@ fl_status fl_csv_read(const char *path, const char *display_name,
         return fl_seterr(err, FL_EIO, "%s: is a directory, not a CSV file",
                          name);
     }
+    /* the columnar cache, when the run configured one (fl_cache.h) */
+    fl_cache_key key;
+    int cacheable = fl_cache_key_make(fd, path, opts, &key) == 0;
+    if (cacheable && fl_cache_load(&key, out)) {
+        fl_cache_key_free(&key);
+        close(fd);
+        return FL_OK;
+    }
     loader L;
     fl_status st = loader_init(&L, name, opts, err);
     L.fd = fd;
     L.total = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
     if (st == FL_OK && !(L.chunk = fl_malloc(CHUNK_SIZE)))
         st = FL_ENOMEM;
-    return load_and_free(&L, st, out);
+    if (st == FL_OK)
+        st = load(&L, out);
+    if (st == FL_OK && cacheable)
+        fl_cache_save(&key, L.fd, *out); /* best effort */
+    if (cacheable)
+        fl_cache_key_free(&key);
+    return load_and_free(&L, st, NULL);
 }
 
 fl_status fl_csv_read_buffer(const char *buf, size_t len, const char *name,
