@@ -253,3 +253,103 @@ Test(funnel, string_keys_across_dictionaries)
     fl_table_unref(t1);
     fl_table_unref(t2);
 }
+
+/* A two-step funnel where lead i (1..n) is created on 2026-01-01 and has
+ * its demo days[i-1] days later. */
+static fl_table *delta_funnel(const int *days, int n)
+{
+    int64_t id[32];
+    fl_column *created = fl_column_new(FL_DATE, n, NULL);
+    fl_column *demo = fl_column_new(FL_DATE, n, NULL);
+    int32_t jan1;
+    cr_assert_eq(fl_parse_datetime("2026-01-01", 10, &jan1, NULL), FL_DT_DATE);
+    for (int i = 0; i < n; i++) {
+        id[i] = i + 1;
+        cr_assert_eq(fl_column_append_date(created, jan1, NULL), FL_OK);
+        cr_assert_eq(fl_column_append_date(demo, jan1 + days[i], NULL), FL_OK);
+    }
+    fl_table *l = table2("lead_id", tu_int_col(id, NULL, n), "at", created);
+    fl_table *d = table2("lead_id", tu_int_col(id, NULL, n), "at", demo);
+    fl_funnel_step steps[] = {{"lead", l, "at"}, {"demo", d, "at"}};
+    fl_table *f;
+    cr_assert_eq(fl_funnel(steps, 2, "lead_id", -1, 0, NULL, &f, NULL), FL_OK);
+    fl_table_unref(l);
+    fl_table_unref(d);
+    return f;
+}
+
+Test(funnel, quantiles_interpolate_between_ranks)
+{
+    /* days 4, 1, 3, 1, 10 sorted: 1 1 3 4 10. Median: h = 4 * 0.5 = 2 -> 3.
+     * p90: h = 4 * 0.9 = 3.6 -> 4 + 0.6 * (10 - 4) = 7.6. */
+    int a[] = {4, 1, 3, 1, 10};
+    fl_table *f = delta_funnel(a, 5);
+    expect_num(f, "median_days", 1, 3);
+    expect_num(f, "p90_days", 1, 7.6);
+    fl_table_unref(f);
+    /* 0..10 in descending order: median 5; p90 h = 9 -> exactly 9 */
+    int b[] = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+    f = delta_funnel(b, 11);
+    expect_num(f, "median_days", 1, 5);
+    expect_num(f, "p90_days", 1, 9);
+    fl_table_unref(f);
+    /* all equal, and a single key */
+    int c[] = {7, 7, 7, 7, 7, 7, 7, 7};
+    f = delta_funnel(c, 8);
+    expect_num(f, "median_days", 1, 7);
+    expect_num(f, "p90_days", 1, 7);
+    fl_table_unref(f);
+    f = delta_funnel(a + 4, 1);
+    expect_num(f, "median_days", 1, 10);
+    expect_num(f, "p90_days", 1, 10);
+    fl_table_unref(f);
+    /* even count with duplicates around the middle: 2 2 2 6 -> median h = 1.5
+     * -> 2; p90 h = 2.7 -> 2 + 0.7 * 4 = 4.8 */
+    int d[] = {6, 2, 2, 2};
+    f = delta_funnel(d, 4);
+    expect_num(f, "median_days", 1, 2);
+    expect_num(f, "p90_days", 1, 4.8);
+    fl_table_unref(f);
+}
+
+/* Step 1's keys map to dense ids through an array when they span a small
+ * range and through a hash table otherwise; both must ignore later keys
+ * that step 1 never had, also just outside the array's range. */
+Test(funnel, dense_and_sparse_keys)
+{
+    const char *d1[] = {"2026-01-01", "2026-01-01", "2026-01-01"};
+    /* dense: 5, 6, 7. Demos: 4 and 8 (just outside), -100 (far below), 7
+     * after 4 days, 6 after 1 day -> count 2, median 2.5 */
+    int64_t k1[] = {5, 6, 7}, k2[] = {4, 8, 7, -100, 6};
+    const char *d2[] = {"2026-01-02", "2026-01-02", "2026-01-05", "2026-01-02",
+                        "2026-01-02"};
+    /* sparse: the same shape with keys spread over the whole int64 range */
+    int64_t s1[] = {INT64_MIN, 42, INT64_MAX},
+            s2[] = {41, 43, INT64_MAX, 0, 42};
+    int64_t *one[] = {k1, s1}, *two[] = {k2, s2};
+    for (int v = 0; v < 2; v++) {
+        fl_table *a =
+            table2("id", tu_int_col(one[v], NULL, 3), "at", dates(d1, 3));
+        fl_table *b =
+            table2("id", tu_int_col(two[v], NULL, 5), "at", dates(d2, 5));
+        fl_funnel_step steps[] = {{"one", a, "at"}, {"two", b, "at"}};
+        fl_table *f;
+        cr_assert_eq(fl_funnel(steps, 2, "id", -1, 0, NULL, &f, NULL), FL_OK);
+        expect_num(f, "count", 0, 3);
+        expect_num(f, "count", 1, 2);
+        expect_num(f, "median_days", 1, 2.5);
+        fl_table_unref(f);
+        /* cohorts by day over the same keys: periods 0..4 after Jan-01 */
+        fl_funnel_step first = {"first", a, "at"}, again = {"again", b, "at"};
+        fl_table *c;
+        cr_assert_eq(fl_cohorts(&first, &again, "id", FL_DAY, 4, &c, NULL),
+                     FL_OK);
+        cr_assert_eq(c->nrows, 5);
+        double active[] = {0, 1, 0, 0, 1};
+        for (int p = 0; p < 5; p++)
+            expect_num(c, "active", p, active[p]);
+        fl_table_unref(c);
+        fl_table_unref(a);
+        fl_table_unref(b);
+    }
+}
