@@ -10,7 +10,7 @@
 #   BENCH_LEAD_ROWS  leads of the KPI data set (default: BENCH_ROWS)
 #   BENCH_RUNS       timed runs per task, the table shows the median (default 3)
 #   BENCH_ONLY       tools to run, space-separated, among
-#                    "floor funnel duckdb sqlite kpi" (default: all)
+#                    "floor funnel duckdb sqlite kpi funnels" (default: all)
 #   BENCH_NO_RECORD  set to 1 to leave bench/RESULTS.md alone
 #   FUNNEL_LUA       the binary to measure (default ./funnel-lua)
 #   BENCH_NOTE       a remark recorded with the run in bench/RESULTS.md
@@ -21,7 +21,7 @@ cd "$top" || exit 1
 rows=${BENCH_ROWS:-1e7}
 lead_rows=${BENCH_LEAD_ROWS:-$rows}
 runs=${BENCH_RUNS:-3}
-only=${BENCH_ONLY:-floor funnel duckdb sqlite kpi}
+only=${BENCH_ONLY:-floor funnel duckdb sqlite kpi funnels}
 data=$top/bench/data
 answers=$data/answers
 logs=$data/logs
@@ -94,11 +94,11 @@ fi
 
 # The lead data is regenerated when the generator changes: .complete holds
 # the checksum of the binary that wrote it.
-if wants kpi && [ -f samples/gen_samples.c ]; then
+if { wants kpi || wants funnels; } && [ -f samples/gen_samples.c ]; then
     make -s build/gen_samples >/dev/null 2>&1 || say "make build/gen_samples failed"
 fi
 gen_sum=$(cksum <build/gen_samples 2>/dev/null || echo none)
-if wants kpi && [ "$(cat "$leads/.complete" 2>/dev/null)" != "$gen_sum" ]; then
+if { wants kpi || wants funnels; } && [ "$(cat "$leads/.complete" 2>/dev/null)" != "$gen_sum" ]; then
     if [ -x build/gen_samples ]; then
         say "generating the lead data set ($nleads leads) into $leads"
         rm -rf "$leads"
@@ -211,11 +211,28 @@ if wants kpi && [ -f "$leads/.complete" ]; then
     done
 fi
 
+# ---- funnels and cohorts on the lead data (issue 8) -----------------------------
+# funnel.funnel and funnel.cohorts timed on the lead data set; their lines
+# ("task, events, median s, s per million events") go below the table.
+funnels=$data/funnels.txt
+rm -f "$funnels"
+if wants funnels && [ -f "$leads/.complete" ] && [ -x "$fl" ]; then
+    say "funnels and cohorts, funnel-lua"
+    if "$fl" bench/funnel_events.lua --trust --data "$leads" --param "runs=$runs" \
+        >"$logs/funnel_events.log" 2>&1; then
+        awk '/^FUNNELS / { printf "%-28s %10d events  %7.3f s  %6.3f s per million events\n", $2, $3, $4, $5 }' \
+            "$logs/funnel_events.log" >"$funnels"
+    else
+        say "funnel_events failed:"; tail -n 5 "$logs/funnel_events.log" >&2
+    fi
+fi
+
 # ---- the table ----------------------------------------------------------------
 table=$(lua5.4 bench/report.lua "$results" "$answers") || { say "report failed"; exit 1; }
 echo
 echo "$table"
 echo
+[ -s "$funnels" ] && { cat "$funnels"; echo; }
 if [ "${BENCH_NO_RECORD:-0}" != 1 ]; then
     commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
     dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+changes")
@@ -233,6 +250,7 @@ if [ "${BENCH_NO_RECORD:-0}" != 1 ]; then
         [ -n "${BENCH_NOTE:-}" ] && { echo; echo "Note: $BENCH_NOTE"; }
         echo
         echo "$table"
+        [ -s "$funnels" ] && { echo; echo "Funnels and cohorts (median of $runs runs):"; echo; echo '```'; cat "$funnels"; echo '```'; }
     } >>bench/RESULTS.md
     say "appended to bench/RESULTS.md"
 fi
