@@ -24,7 +24,7 @@ TEST_SRC   = $(wildcard tests/c/*.c)
 REL_OBJ = $(patsubst engine/%.c,build/rel/%.o,$(ENGINE_SRC)) build/rel/stdlib_embed.o
 SAN_OBJ = $(patsubst engine/%.c,build/san/%.o,$(ENGINE_SRC)) build/san/stdlib_embed.o
 
-.PHONY: all deps run test test-c test-lua test-cli test-duckdb bench install clean samples fmt
+.PHONY: all deps run test test-c test-lua test-cli test-duckdb test-hostile bench install clean samples fmt
 all: funnel-lua
 
 deps:
@@ -72,7 +72,7 @@ run: deps
 
 test: deps
 	$(MAKE) funnel-lua build/san/funnel-lua build/test/test_engine
-	$(MAKE) test-c test-lua test-cli test-duckdb
+	$(MAKE) test-c test-lua test-cli test-duckdb test-hostile
 
 test-c: build/test/test_engine
 	ASAN_OPTIONS=detect_leaks=1 build/test/test_engine --jobs 2
@@ -83,6 +83,10 @@ test-lua: funnel-lua build/san/funnel-lua
 # The command line: exit statuses, libraries shared by two teams, new/test/kpis.
 test-cli: funnel-lua
 	sh tests/cli/run.sh ./funnel-lua
+
+# Scripts attacking the sandbox and the run limits (tests/hostile/run.sh).
+test-hostile: build/san/funnel-lua
+	sh tests/hostile/run.sh build/san/funnel-lua
 
 # Our answers against DuckDB's on freshly generated exports (installs
 # @duckdb/node-api into build/duckdb the first time).

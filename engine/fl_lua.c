@@ -17,6 +17,7 @@
 
 #include "fl_agg.h"
 #include "fl_csv.h"
+#include "fl_path.h"
 
 static const char RUN_KEY[] = "funnel.run";
 
@@ -477,6 +478,47 @@ static const char *data_path(lua_State *L, const char *path)
     return lua_pushfstring(L, "%s/%s", run->data_dir, path);
 }
 
+/* Folder name for messages: "samples/", "./" for ".". */
+static const char *shown_dir(lua_State *L, const char *dir)
+{
+    size_t n = strlen(dir);
+    return lua_pushfstring(L, "%s%s", dir, n && dir[n - 1] == '/' ? "" : "/");
+}
+
+const char *fl_lua_allowed_path(lua_State *L, const char *what,
+                                const char *path, const char *name, int write)
+{
+    fl_run *run = fl_lua_run(L);
+    if (run->trust)
+        return lua_pushstring(L, path);
+    const char *data = run->data_dir ? run->data_dir : ".";
+    const char *script = run->script_dir ? run->script_dir : ".";
+    const char *roots[2] = {write ? "." : data, write ? run->out_dir : script};
+    char resolved[FL_PATH_MAX];
+    fl_error err;
+    fl_status st =
+        write ? fl_path_check_write(path, roots, 2, resolved, &err)
+              : fl_path_check_read(path, name, roots, 2, resolved, &err);
+    if (st == FL_EINVAL && write)
+        return luaL_error(L,
+                          "%s: %s: a script writes only inside the current "
+                          "folder%s%s; pass --trust to lift this",
+                          what, err.msg,
+                          run->out_dir ? " and --out's folder " : "",
+                          run->out_dir ? shown_dir(L, run->out_dir) : ""),
+               NULL;
+    if (st == FL_EINVAL)
+        return luaL_error(L,
+                          "%s: %s: a script reads only inside the data folder "
+                          "%s and its own folder %s; pass --data or --trust",
+                          what, err.msg, shown_dir(L, data),
+                          shown_dir(L, script)),
+               NULL;
+    if (st != FL_OK)
+        return luaL_error(L, "%s", err.msg), NULL;
+    return lua_pushstring(L, resolved);
+}
+
 /* funnel.read_csv(path [, { delimiter =, types = {}, null = {} }]) */
 static int f_read_csv(lua_State *L)
 {
@@ -484,7 +526,8 @@ static int f_read_csv(lua_State *L)
     int has_opts = !lua_isnoneornil(L, 2);
     if (has_opts)
         luaL_checktype(L, 2, LUA_TTABLE);
-    const char *full = data_path(L, path); /* stays on the stack */
+    const char *full = data_path(L, path);
+    full = fl_lua_allowed_path(L, "read_csv", full, path, 0); /* pushed */
     fl_csv_options o;
     memset(&o, 0, sizeof o);
     if (has_opts) {

@@ -29,6 +29,11 @@ typedef struct fl_run {
     int check;               /* --check was given */
     int trust;               /* --trust was given: no sandbox */
     int progress;            /* show loading progress on stderr */
+    /* File access policy (fl_path.h), unless trust: files are read only
+     * inside data_dir (NULL: ".") and script_dir (NULL: "."), and written
+     * only inside the current folder and out_dir (NULL: none). */
+    const char *script_dir;
+    const char *out_dir;
 } fl_run;
 
 /* Opens the funnel module into L: sets the global `funnel` and
@@ -52,6 +57,13 @@ FILE *fl_lua_out(lua_State *L);
 fl_run *fl_lua_run(lua_State *L);
 /* Raises a Lua error with the script location and the engine message. */
 int fl_lua_fail(lua_State *L, const fl_error *err);
+/* The sandbox's file policy for a path from the script (fl_path.h): pushes
+ * the path to open, or raises an error naming what was refused and what to
+ * do. what is "read_csv" or "write_csv", name the path as the script gave
+ * it (for messages); write selects the write roots. Under --trust, pushes
+ * the path unchanged. */
+const char *fl_lua_allowed_path(lua_State *L, const char *what,
+                                const char *path, const char *name, int write);
 
 /* Pushes a new empty Table userdata and returns its slot, to be filled by
  * an engine call writing through an `out` parameter. */

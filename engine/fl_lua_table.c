@@ -313,6 +313,7 @@ static int t_join(lua_State *L)
     fl_table *l = fl_lua_checktable(L, 1);
     fl_table *r = fl_lua_checktable(L, 2);
     const char *lk, *rk;
+    lua_settop(L, 4); /* the options stay at 4 when the keys are pushed */
     if (lua_type(L, 3) == LUA_TTABLE) {
         lua_geti(L, 3, 1);
         lua_geti(L, 3, 2);
@@ -407,17 +408,18 @@ static int t_print(lua_State *L)
 static int t_write_csv(lua_State *L)
 {
     fl_table *t = fl_lua_checktable(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *name = luaL_checkstring(L, 2);
+    const char *path = fl_lua_allowed_path(L, "write_csv", name, name, 1);
     const char *tmp = lua_pushfstring(L, "%s.tmp%d", path, (int)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
-        return luaL_error(L, "write_csv: cannot create '%s'", path);
+        return luaL_error(L, "write_csv: cannot create '%s'", name);
     fl_error err;
     fl_status st = fl_table_format(t, -1, FL_FMT_CSV, f, &err);
     if (fclose(f) != 0 && st == FL_OK)
-        st = fl_seterr(&err, FL_EIO, "write_csv: cannot write '%s'", path);
+        st = fl_seterr(&err, FL_EIO, "write_csv: cannot write '%s'", name);
     if (st == FL_OK && rename(tmp, path) != 0)
-        st = fl_seterr(&err, FL_EIO, "write_csv: cannot rename to '%s'", path);
+        st = fl_seterr(&err, FL_EIO, "write_csv: cannot rename to '%s'", name);
     if (st != FL_OK) {
         remove(tmp);
         return fl_lua_fail(L, &err);

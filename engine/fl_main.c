@@ -509,10 +509,13 @@ static void time_hook(lua_State *L, lua_Debug *ar)
 {
     if (!timed_out)
         return;
+    /* "2 s", not lua_pushfstring's "2.0 s" */
+    char secs[32];
+    snprintf(secs, sizeof secs, "%g", limit_seconds);
     if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
-        luaL_error(L, "time limit of %f s exceeded in %s:%d", limit_seconds,
+        luaL_error(L, "time limit of %s s exceeded in %s:%d", secs,
                    ar->short_src, ar->currentline);
-    luaL_error(L, "time limit of %f s exceeded", limit_seconds);
+    luaL_error(L, "time limit of %s s exceeded", secs);
 }
 
 static void sleep_until(struct timespec *t)
@@ -701,6 +704,16 @@ static int run_main(lua_State *L, options *o)
         luaL_openlibs(L);
     else
         open_sandboxed(L);
+    /* the file policy's folders (fl_path.h), kept alive in the registry */
+    push_dirname(L, o->script ? o->script : "-e");
+    o->run.script_dir = lua_tostring(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "funnel.script_dir");
+    o->run.out_dir = NULL;
+    if (o->out_path) {
+        push_dirname(L, o->out_path);
+        o->run.out_dir = lua_tostring(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "funnel.out_dir");
+    }
     fl_lua_open(L, &o->run);
     setup_require(L, o);
     setup_limits(L, o);

@@ -1,0 +1,5 @@
+-- scripts/evil.so exists (the runner puts it there); require finds only Lua
+-- source.
+-- expect: module 'evil' not found
+package.cpath = "./?.so;../scripts/?.so"
+require("evil")

@@ -1,0 +1,3 @@
+-- expect: attempt to index a nil value (global 'io')
+-- absent: pwned
+io.popen("touch ../pwned")

@@ -1,0 +1,2 @@
+-- expect: read_csv: '/etc/passwd' is outside the allowed folders
+funnel.read_csv("/etc/passwd", { delimiter = ":" })
