@@ -176,6 +176,7 @@ local rows = {
   { "q9", "q9 regression v1 v2 by id2 id4" },
   { "q10", "q10 sum v3 count by id1:id6" },
   { "kpi_total", "KPI workload, end to end" },
+  { "kpi_total_cached", "KPI workload, end to end, 2nd run (cache)" },
   { "kpi_queries", "KPI workload, data loaded" },
 }
 
@@ -191,6 +192,10 @@ for _, r in ipairs(rows) do
   for _, t in ipairs(tools) do
     v[t] = value(t, task)
     any = any or v[t] ~= nil
+  end
+  if task == "kpi_total_cached" then -- against the others' only run
+    v.sqlite, v.plain = value("sqlite", "kpi_total"), value("plain", "kpi_total")
+    any = v.funnel ~= nil
   end
   if any then
     local verdict
@@ -217,6 +222,9 @@ for _, r in ipairs(rows) do
         end
         if verdict ~= "FAIL" then verdict = "PASS (" .. table.concat(agree, " = ") .. ")" end
       end
+    elseif task == "kpi_total_cached" then
+      verdict = check("kpi cached", "kpi_funnel.csv", "kpi_funnel_cached.csv") or "-"
+      if verdict == "PASS" then verdict = "PASS (= 1st run)" end
     else
       verdict = ""
     end
@@ -244,7 +252,19 @@ for _, scope in ipairs { { "g1", "peak memory MB, G1 run" }, { "kpi", "peak memo
       fmt_ratio(f, m.duckdb), fmt_ratio(f, m.sqlite), fmt_ratio(f, m.plain), "", "" }
   end
 end
-emit { "2nd load, columnar cache", "n/a", "", "", "", "", "", "", "", "", "" }
+-- The columnar cache: the loads that read it against the parsing load
+-- (the issue's target: <= 0.1x); the first load also writes it.
+local cold, written, cached = value("funnel", "load"), value("funnel", "load_cache_write"),
+  value("funnel", "load_cached")
+if written then
+  emit { "1st load, writing the cache", fmt_num(written), "", "", "", "", "", "", "", "", "" }
+end
+if cached then
+  emit { "2nd load, columnar cache", fmt_num(cached), "", "", "", "", "", "", "", "",
+    cold and (fmt_ratio(cached, cold) .. " of the parsing load") or "" }
+else
+  emit { "2nd load, columnar cache", "n/a", "", "", "", "", "", "", "", "", "" }
+end
 
 print(table.concat(out, "\n"))
 for _, f in ipairs(failures) do print("\nFAIL " .. f) end
