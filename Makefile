@@ -1,6 +1,7 @@
 # funnel-lua -- build, run, test.
 #   make          build ./funnel-lua
 #   make run      install missing packages, build, run scripts/okr_q3.lua on samples/
+#                 (and write every sample script's HTML report to build/reports/)
 #   make test     install missing packages, build, run every test (also under ASan/UBSan)
 #   make bench    benchmarks against DuckDB, SQLite and plain Lua (minutes)
 #   make install PREFIX=/usr/local
@@ -24,7 +25,7 @@ TEST_SRC   = $(wildcard tests/c/*.c)
 REL_OBJ = $(patsubst engine/%.c,build/rel/%.o,$(ENGINE_SRC)) build/rel/stdlib_embed.o
 SAN_OBJ = $(patsubst engine/%.c,build/san/%.o,$(ENGINE_SRC)) build/san/stdlib_embed.o
 
-.PHONY: all deps run test test-c test-lua test-cli test-duckdb test-hostile bench install clean samples fmt
+.PHONY: all deps run test test-c test-lua test-cli test-duckdb test-hostile test-browser bench install clean samples fmt
 all: funnel-lua
 
 deps:
@@ -69,10 +70,14 @@ samples: build/gen_samples
 run: deps
 	$(MAKE) funnel-lua
 	./funnel-lua scripts/okr_q3.lua --data samples
+	@mkdir -p build/reports
+	@for s in okr_q3 sprint_review funnel_dashboard lead_quality; do \
+	    ./funnel-lua scripts/$$s.lua --data samples --format html --out build/reports/$$s.html || exit 1; \
+	done; echo "HTML reports: build/reports/*.html"
 
 test: deps
 	$(MAKE) funnel-lua build/san/funnel-lua build/test/test_engine
-	$(MAKE) test-c test-lua test-cli test-duckdb test-hostile
+	$(MAKE) test-c test-lua test-cli test-duckdb test-hostile test-browser
 
 test-c: build/test/test_engine
 	ASAN_OPTIONS=detect_leaks=1 build/test/test_engine --jobs 2
@@ -92,6 +97,11 @@ test-hostile: build/san/funnel-lua
 # @duckdb/node-api into build/duckdb the first time).
 test-duckdb: funnel-lua
 	sh tests/duckdb/run.sh ./funnel-lua
+
+# The html reports in headless Chromium (installs Debian's chromium the
+# first time): charts rendered, nothing fetched, screenshots not blank.
+test-browser: funnel-lua
+	sh tests/browser/run.sh ./funnel-lua
 
 bench: deps funnel-lua
 	sh bench/run.sh

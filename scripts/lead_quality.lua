@@ -61,7 +61,12 @@ local function with_keys(keys)
 end
 
 r:heading("By channel")
-r:table(quality("channel"):sort("rating", "desc"), { columns = with_keys{ { "channel", "Channel" } } })
+local by_channel = quality("channel"):sort("rating", "desc")
+-- The verdict of sales next to the score marketing predicted (0..100 as a share).
+r:bars(by_channel:with{ predicted = col"score" / 100 }, { title = "Persona fit: sales' verdict against the predicted score",
+  x = "channel", x_title = "Channel", unit = "percent",
+  y = { { "fit_rate", "Persona fit (sales verdict)" }, { "predicted", "Predicted fit score" } } })
+r:table(by_channel, { columns = with_keys{ { "channel", "Channel" } } })
 
 r:heading("By campaign")
 r:text("Campaigns with at least 5 feedback rows, best rated first. Organic leads (SEO, referrals) have no campaign.")

@@ -108,6 +108,20 @@ end
 r:figures(figures{ "leads_acquired", "cost_per_lead", "persona_fit_rate", "lead_quality_rating",
   "whitepaper_downloads", "content_views", "customer_interaction", "lead_to_customer_conversion" },
   { title = "Marketing" })
+
+-- Leads by month over the last twelve months, against the same month a year
+-- earlier (as far back as the exports go).
+local by_month = {}
+for row in funnel.data.leads:group_by{ month = funnel.month"created_at" }:agg{ leads = funnel.count() }:rows() do
+  by_month[row.month] = row.leads
+end
+local months, last = {}, dates.month_of(elapsed).from
+for i = 11, 0, -1 do
+  local m = dates.add_months(last, -i)
+  months[#months + 1] = { month = m, leads = by_month[m] or 0, year_before = by_month[dates.add_months(m, -12)] }
+end
+r:trend(months, { title = "Leads by month", x = "month", y = "leads", previous = "year_before", unit = "count",
+  label = "Leads", previous_label = "A year earlier", x_title = "Month" })
 r:figures(figures{ "deals_won", "win_rate", "average_deal_size", "sales_cycle_days", "mql_to_sql_rate",
   "monthly_sales_growth", "cac", "pipeline_velocity" }, { title = "Sales" })
 

@@ -395,10 +395,11 @@ Report.__index = Report
 function M.new(opts)
   opts = opts or {}
   local format = opts.format or funnel.format or "table"
-  if format == "html" then format = "md" end
-  if format ~= "table" and format ~= "md" and format ~= "csv" and format ~= "json" then
-    error("report: unknown format '" .. tostring(format) .. "' (table, md, csv, json)", 2)
+  if format ~= "table" and format ~= "md" and format ~= "csv" and format ~= "json" and format ~= "html" then
+    error("report: unknown format '" .. tostring(format) .. "' (table, md, csv, json, html)", 2)
   end
+  -- the page's <title>, when the engine has not written the head yet
+  if format == "html" and opts.title and funnel._html_title then funnel._html_title(opts.title) end
   return setmetatable({ title = opts.title, subtitle = opts.subtitle, format = format, blocks = {} }, Report)
 end
 
@@ -1058,6 +1059,467 @@ local function json_block(b)
   error("report: unknown block " .. tostring(b.type))
 end
 
+-- ==== html ==============================================================
+--
+-- In html format the report is body markup: the engine writes the
+-- document's head (with the stylesheet these class names refer to, see
+-- engine/fl_format.c) before the run's first output and its tail when the
+-- run succeeds, so t:print() tables and reports share one page. Every text
+-- that comes from data goes through esc(); charts are inline SVG (no xmlns
+-- needed inside HTML, so the page names no URL at all).
+
+local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+
+--- Text made safe for HTML element content and quoted attribute values.
+function M.escape_html(s)
+  return (tostring(s):gsub("[&<>\"']", HTML_ESC))
+end
+local esc = M.escape_html
+
+local COLOR = { good = "#1a7f37", warn = "#d69e2e", bad = "#c62828", neutral = "#9aa5b1", accent = "#2f6fde",
+  ink = "#1f2933", muted = "#616e7c", grid = "#e4e7eb", track = "#eef2f6" }
+local SERIES = { "#2f6fde", "#f08c2e", "#2bb3a3", "#8e5bd6", "#d6455d", "#7a8b99" }
+local TONE = { better = "good", achieved = "good", ["on track"] = "good", ship = "good", worse = "bad",
+  ["off track"] = "bad", ["at risk"] = "warn", ["keep running"] = "warn" }
+
+local function tone(status) return TONE[status] or "neutral" end
+
+-- A coordinate with one decimal ("12.5"; "12" when whole).
+local function n1(x)
+  local s = string.format("%.1f", x)
+  return (s:gsub("%.0$", ""))
+end
+
+-- s cut to at most n characters (UTF-8 aware), with "…" when cut.
+local function clip(s, n)
+  s = tostring(s)
+  local len = utf8.len(s)
+  if not len or len <= n then return s end
+  return s:sub(1, utf8.offset(s, n) - 1) .. "…"
+end
+
+local function svg_text(out, x, y, s, attrs)
+  out[#out + 1] = string.format('<text x="%s" y="%s"%s>%s</text>', n1(x), n1(y), attrs or "", esc(s))
+end
+
+-- A chart: <figure> with an optional caption around an SVG of w × h.
+local function svg_open(out, w, h, label, caption)
+  out[#out + 1] = '<figure class="fl-chart">'
+  if caption then out[#out + 1] = "<figcaption>" .. esc(caption) .. "</figcaption>" end
+  out[#out + 1] = string.format('<svg viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" '
+    .. 'font-size="12" fill="%s">', w, h, w, h, esc(label or caption or "chart"), COLOR.ink)
+end
+local function svg_close(out)
+  out[#out + 1] = "</svg></figure>"
+end
+
+-- The smallest "nice" number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) >= v.
+local function nice_max(v)
+  if not v or v <= 0 then return 1 end
+  local e = 10 ^ math.floor(math.log(v, 10))
+  for _, m in ipairs({ 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 }) do
+    if v <= m * e * (1 + 1e-9) then return m * e end
+  end
+  return 10 * e
+end
+
+local function html_text(s)
+  local t = esc(s):gsub("`([^`]+)`", "<code>%1</code>"):gsub("\n", "<br>")
+  return "<p>" .. t .. "</p>"
+end
+
+local function pill(s)
+  return string.format('<span class="fl-pill fl-%s">%s</span>', tone(s), esc(s))
+end
+
+local function html_table(out, rows, columns, title)
+  if #rows == 0 then
+    out[#out + 1] = '<p class="fl-note">(no rows)</p>'
+    return
+  end
+  out[#out + 1] = '<div class="fl-scroll"><table class="fl-table">'
+  if title then out[#out + 1] = "<caption>" .. esc(title) .. "</caption>" end
+  local head, right = {}, {}
+  for c, col in ipairs(columns) do
+    right[c] = right_aligned(col, rows)
+    head[c] = (right[c] and '<th class="num">' or "<th>") .. esc(col.title) .. "</th>"
+  end
+  out[#out + 1] = "<thead><tr>" .. table.concat(head) .. "</tr></thead><tbody>"
+  for _, row in ipairs(rows) do
+    local cells = {}
+    for c, col in ipairs(columns) do
+      local v = row[col.key]
+      local s = cell_text(v, col.unit_from and row[col.unit_from] or col.unit)
+      if (col.key == "status" or col.key == "decision") and type(v) == "string" and v ~= "" then
+        s = pill(v)
+      else
+        s = esc(s)
+      end
+      cells[c] = (right[c] and '<td class="num">' or "<td>") .. s .. "</td>"
+    end
+    out[#out + 1] = "<tr>" .. table.concat(cells) .. "</tr>"
+  end
+  out[#out + 1] = "</tbody></table></div>"
+end
+
+local function html_figures(out, b)
+  if b.title then out[#out + 1] = "<h4>" .. esc(b.title) .. "</h4>" end
+  out[#out + 1] = '<div class="fl-figures">'
+  for _, it in ipairs(b.items) do
+    local t = it.status and tone(it.status) or "neutral"
+    local parts = { string.format('<div class="fl-fig fl-%s"><div class="fl-label">%s</div>', t, esc(it.label or "")),
+      '<div class="fl-value">' .. esc(cell_text(it.value, it.unit)) .. "</div>" }
+    local prev = {}
+    if it.previous ~= nil then prev[#prev + 1] = "previous " .. esc(cell_text(it.previous, it.unit)) end
+    local ch = finite(it.change)
+    if ch then
+      local arrow = ch > 0 and "▲ " or ch < 0 and "▼ " or ""
+      prev[#prev + 1] = string.format('<span class="fl-chg fl-%s">%s%s</span>', t, arrow,
+        esc(M.format_value(ch, "change")))
+    end
+    if #prev > 0 then parts[#parts + 1] = '<div class="fl-prev">' .. table.concat(prev, " · ") .. "</div>" end
+    if it.note then parts[#parts + 1] = '<div class="fl-note">' .. esc(it.note) .. "</div>" end
+    out[#out + 1] = table.concat(parts) .. "</div>"
+  end
+  out[#out + 1] = "</div>"
+end
+
+-- One funnel: a bar per stage (width by count), the count after the bar,
+-- the share of the first stage on the right, and between two stages the
+-- conversion from the previous one with the median time.
+local function funnel_svg(out, steps, caption, compact)
+  local W = compact and 360 or 720
+  local LW, RW = compact and 80 or 140, compact and 60 or 120
+  local BH, GAP, TOP = compact and 22 or 30, compact and 18 or 22, 4
+  local x0, maxw = LW + 10, W - LW - 10 - RW - (compact and 44 or 60)
+  local top = 0
+  for _, s in ipairs(steps) do top = math.max(top, finite(s.count) or 0) end
+  local H = TOP + #steps * BH + math.max(#steps - 1, 0) * GAP + 4
+  svg_open(out, W, H, "Funnel" .. (caption and ": " .. caption or ""), caption)
+  for i, s in ipairs(steps) do
+    local y = TOP + (i - 1) * (BH + GAP)
+    local w = top > 0 and (finite(s.count) or 0) / top * maxw or 0
+    svg_text(out, LW, y + BH / 2 + 4, clip(s.name, compact and 11 or 20), ' text-anchor="end"')
+    out[#out + 1] = string.format('<rect class="fl-bar" x="%d" y="%s" width="%s" height="%d" rx="3" fill="%s"/>',
+      x0, n1(y), n1(math.max(w, 1)), BH, COLOR.accent)
+    svg_text(out, x0 + w + 6, y + BH / 2 + 4, M.format_value(s.count, "count"), ' font-weight="600"')
+    svg_text(out, W - 2, y + BH / 2 + 4, cell_text(s.conversion, "percent"),
+      string.format(' text-anchor="end" fill="%s"', COLOR.muted))
+    if i > 1 then
+      local note = "↓ " .. cell_text(s.step_conversion, "percent") .. " of previous"
+      if finite(s.median_days) and not compact then
+        note = note .. " · median " .. M.format_value(s.median_days, "days")
+      end
+      svg_text(out, x0, y - GAP / 2 + 4, note, string.format(' font-size="11" fill="%s"', COLOR.muted))
+    end
+  end
+  svg_close(out)
+end
+
+local function html_funnel(out, b)
+  if not b.by then
+    funnel_svg(out, b.groups[1] and b.groups[1].steps or {}, b.title, false)
+    return
+  end
+  if b.title then out[#out + 1] = "<h4>" .. esc(b.title) .. "</h4>" end
+  out[#out + 1] = '<div class="fl-grid">'
+  for _, g in ipairs(b.groups) do funnel_svg(out, g.steps, g.key, true) end
+  out[#out + 1] = "</div>"
+end
+
+-- A cohort triangle: a row per cohort, a cell per period, shaded by rate
+-- (scaled to the highest rate after period 0, which is 100 % by design).
+local function html_cohorts(out, b)
+  local CW, CH, LW, SW, TOP = 56, 24, 84, 56, 22
+  local W = LW + SW + (b.periods + 1) * CW
+  local H = TOP + #b.cohorts * CH + 2
+  local top = 0
+  for _, c in ipairs(b.cohorts) do
+    for p = 1, b.periods do top = math.max(top, finite(c.rate[p]) or 0) end
+  end
+  svg_open(out, W, H, "Cohorts" .. (b.title and ": " .. b.title or ""), b.title)
+  svg_text(out, 0, 15, "Cohort", string.format(' fill="%s"', COLOR.muted))
+  svg_text(out, LW + SW - 8, 15, "Size", string.format(' text-anchor="end" fill="%s"', COLOR.muted))
+  for p = 0, b.periods do
+    svg_text(out, LW + SW + p * CW + CW / 2, 15, "+" .. p, string.format(' text-anchor="middle" fill="%s"', COLOR.muted))
+  end
+  for i, c in ipairs(b.cohorts) do
+    local y = TOP + (i - 1) * CH
+    svg_text(out, 0, y + 16, x_label(c.cohort))
+    svg_text(out, LW + SW - 8, y + 16, M.format_value(c.size, "count"), ' text-anchor="end"')
+    for p = 0, b.periods do
+      local r = finite(c.rate[p])
+      if r then
+        local x = LW + SW + p * CW
+        local op = p == 0 and 0 or (top > 0 and 0.08 + 0.92 * math.min(r / top, 1) or 0.08)
+        local fill = p == 0 and COLOR.grid or COLOR.accent
+        out[#out + 1] = string.format('<rect class="fl-cell" x="%d" y="%d" width="%d" height="%d" fill="%s" '
+          .. 'fill-opacity="%s"/>', x + 1, y + 1, CW - 2, CH - 2, fill, p == 0 and "1" or string.format("%.2f", op))
+        local label = r >= 0.1 and string.format("%.0f %%", 100 * r) or string.format("%.1f %%", 100 * r)
+        svg_text(out, x + CW / 2, y + 16, label, string.format(' text-anchor="middle" font-size="11"%s',
+          op > 0.55 and ' fill="#fff"' or ""))
+      end
+    end
+  end
+  svg_close(out)
+end
+
+-- Axes shared by the trend and the bars: horizontal grid lines with labels.
+local function y_grid(out, ml, mt, pw, ph, ymax, unit)
+  for k = 0, 4 do
+    local v = ymax * k / 4
+    local y = mt + ph - ph * k / 4
+    out[#out + 1] = string.format('<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="%s"/>', ml, n1(y), ml + pw, n1(y),
+      COLOR.grid)
+    svg_text(out, ml - 6, y + 4, M.format_value(v, unit ~= "number" and unit or nil),
+      string.format(' text-anchor="end" font-size="11" fill="%s"', COLOR.muted))
+  end
+end
+
+local function legend(out, x, y, items)
+  for _, it in ipairs(items) do
+    out[#out + 1] = string.format('<rect x="%s" y="%s" width="14" height="%s" fill="%s"/>', n1(x), n1(y - 8),
+      it.dashed and "2" or "10", it.color)
+    svg_text(out, x + 19, y + 1, it.label)
+    x = x + 32 + 7 * (utf8.len(it.label) or #it.label)
+  end
+end
+
+local function html_trend(out, b)
+  local W, H, ML, MR, MT, MB = 720, 260, 64, 36, 30, 30
+  local pw, ph = W - ML - MR, H - MT - MB
+  local n, top = #b.points, 0
+  for _, p in ipairs(b.points) do top = math.max(top, p.value or 0, p.previous or 0) end
+  local ymax = nice_max(top)
+  local function X(i) return n > 1 and ML + (i - 1) * pw / (n - 1) or ML + pw / 2 end
+  local function Y(v) return MT + ph - v / ymax * ph end
+  svg_open(out, W, H, "Trend" .. (b.title and ": " .. b.title or ""), b.title)
+  y_grid(out, ML, MT, pw, ph, ymax, b.unit)
+  local items = { { label = b.label, color = COLOR.accent } }
+  if b.previous_label then items[2] = { label = b.previous_label, color = COLOR.neutral, dashed = true } end
+  legend(out, ML, 14, items)
+  local step = math.max(1, math.ceil(n / 12))
+  for i, p in ipairs(b.points) do
+    if (i - 1) % step == 0 or i == n then
+      svg_text(out, X(i), H - 10, p.x, string.format(' text-anchor="middle" font-size="11" fill="%s"', COLOR.muted))
+    end
+  end
+  local function line(key, color, dashed)
+    local pts = {}
+    for i, p in ipairs(b.points) do
+      if p[key] then pts[#pts + 1] = n1(X(i)) .. "," .. n1(Y(p[key])) end
+    end
+    if #pts == 0 then return end
+    out[#out + 1] = string.format('<polyline class="fl-line" points="%s" fill="none" stroke="%s" stroke-width="%s"%s/>',
+      table.concat(pts, " "), color, dashed and "2" or "2.5", dashed and ' stroke-dasharray="6 4"' or "")
+  end
+  if b.previous_label then line("previous", COLOR.neutral, true) end
+  line("value", COLOR.accent, false)
+  local last
+  for i, p in ipairs(b.points) do
+    if p.value then
+      out[#out + 1] = string.format('<circle cx="%s" cy="%s" r="3.5" fill="%s"/>', n1(X(i)), n1(Y(p.value)),
+        COLOR.accent)
+      last = i
+    end
+  end
+  if last then
+    svg_text(out, X(last) - 6, Y(b.points[last].value) - 8, M.format_value(b.points[last].value,
+      b.unit ~= "number" and b.unit or nil), ' text-anchor="end" font-weight="600"')
+  end
+  svg_close(out)
+end
+
+local function html_bars(out, b)
+  local W, H, ML, MR, MT, MB = 720, 280, 64, 12, 30, 34
+  local pw, ph = W - ML - MR, H - MT - MB
+  local n, m, top = #b.rows, #b.series, 0
+  for _, row in ipairs(b.rows) do
+    for _, s in ipairs(b.series) do top = math.max(top, finite(row[s.key]) or 0) end
+  end
+  local ymax = nice_max(top)
+  local unit = b.unit ~= "number" and b.unit or nil
+  svg_open(out, W, H, "Bars" .. (b.title and ": " .. b.title or ""), b.title)
+  y_grid(out, ML, MT, pw, ph, ymax, b.unit)
+  if m > 1 then
+    local items = {}
+    for k, s in ipairs(b.series) do items[k] = { label = s.title, color = SERIES[(k - 1) % #SERIES + 1] } end
+    legend(out, ML, 14, items)
+  end
+  local gw = n > 0 and pw / n or pw
+  local bw = math.min(34, gw * 0.8 / m)
+  for i, row in ipairs(b.rows) do
+    local gx = ML + (i - 1) * gw + (gw - bw * m) / 2
+    for k, s in ipairs(b.series) do
+      local v = finite(row[s.key])
+      if v then
+        local h = math.max(v, 0) / ymax * ph
+        out[#out + 1] = string.format('<rect class="fl-bar" x="%s" y="%s" width="%s" height="%s" fill="%s"/>',
+          n1(gx + (k - 1) * bw), n1(MT + ph - h), n1(bw - 2), n1(h), SERIES[(k - 1) % #SERIES + 1])
+        if n * m <= 24 then
+          svg_text(out, gx + (k - 0.5) * bw - 1, MT + ph - h - 4, M.format_value(v, unit),
+            string.format(' text-anchor="middle" font-size="10" fill="%s"', COLOR.muted))
+        end
+      end
+    end
+    svg_text(out, ML + (i - 0.5) * gw, H - 12, clip(row[b.x] == nil and "(none)" or row[b.x],
+      math.max(4, math.floor(gw / 7))), ' text-anchor="middle" font-size="11"')
+  end
+  svg_close(out)
+end
+
+-- Progress bars: items { label, progress, expected, status }, each a track
+-- filled to its progress in its status colour, with a dark tick where the
+-- progress should be by now.
+local function progress_svg(out, items, label)
+  local W, RH, LW, TW = 760, 30, 290, 290
+  local x0 = LW + 10
+  local H = #items * RH + 22
+  svg_open(out, W, H, label)
+  for i, it in ipairs(items) do
+    local y = (i - 1) * RH + 6
+    svg_text(out, 0, y + 12, clip(it.label, 44))
+    out[#out + 1] = string.format('<rect x="%d" y="%d" width="%d" height="14" rx="7" fill="%s"/>', x0, y + 1, TW,
+      COLOR.track)
+    local p = finite(it.progress)
+    if p and p > 0 then
+      out[#out + 1] = string.format('<rect class="fl-progress" x="%d" y="%d" width="%s" height="14" rx="7" fill="%s"/>',
+        x0, y + 1, n1(math.max(math.min(p, 1) * TW, 6)), COLOR[tone(it.status)])
+    end
+    local e = finite(it.expected)
+    if e then
+      local ex = x0 + math.max(0, math.min(e, 1)) * TW
+      out[#out + 1] = string.format('<line class="fl-expected" x1="%s" y1="%d" x2="%s" y2="%d" stroke="%s" '
+        .. 'stroke-width="2"/>', n1(ex), y - 3, n1(ex), y + 19, COLOR.ink)
+    end
+    svg_text(out, x0 + TW + 12, y + 12, cell_text(it.progress, "percent"), ' font-weight="600"')
+    svg_text(out, x0 + TW + 70, y + 12, it.status or "", string.format(' fill="%s"', COLOR[tone(it.status)]))
+  end
+  local ly = #items * RH + 14
+  out[#out + 1] = string.format('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>', x0, ly - 9,
+    x0, ly + 3, COLOR.ink)
+  svg_text(out, x0 + 6, ly + 1, "expected progress by now", string.format(' font-size="11" fill="%s"', COLOR.muted))
+  svg_close(out)
+end
+
+local function html_okr(out, b, level)
+  local objs = {}
+  for i, o in ipairs(b.review.objectives) do
+    objs[i] = { label = o.title, progress = o.progress, expected = o.expected, status = o.status }
+  end
+  progress_svg(out, objs, "Objectives: progress against the time elapsed")
+  local blocks = expand(b, false)
+  local k = 2
+  for _, o in ipairs(b.review.objectives) do
+    out[#out + 1] = '<section class="fl-okr">'
+    out[#out + 1] = string.format("<h%d>%s</h%d>", level, esc(o.title), level)
+    out[#out + 1] = string.format('<p class="fl-sub">%s · progress %s of an expected %s · %s</p>',
+      esc(o.owner and "Owner: " .. o.owner or "No owner"), esc(M.format_value(o.progress, "percent")),
+      esc(M.format_value(o.expected, "percent")), pill(o.status))
+    local krs = {}
+    for i, kr in ipairs(o.key_results) do
+      krs[i] = { label = kr.title, progress = kr.progress, expected = kr.expected, status = kr.status }
+    end
+    progress_svg(out, krs, "Key results of " .. o.title)
+    local t = blocks[k + 2]
+    html_table(out, t.rows, t.columns)
+    out[#out + 1] = "</section>"
+    k = k + 3
+  end
+end
+
+-- An experiment's comparisons: each difference with its 95 % interval on
+-- an axis centred on zero, green when the interval is above zero, red
+-- below, grey when it straddles it.
+local function interval_svg(out, ev)
+  local comps = {}
+  for _, c in ipairs(ev.comparisons or {}) do
+    local ci = c.result.diff_ci
+    if ci and finite(ci[1]) and finite(ci[2]) then comps[#comps + 1] = c end
+  end
+  if #comps == 0 then return end
+  local unit = ev.kind == "conversion" and "points" or "ratio"
+  local W, LW, RH, TOP = 720, 150, 36, 8
+  local x0, x1 = LW + 60, W - 60
+  local mid, half = (x0 + x1) / 2, (x1 - x0) / 2
+  local R = 0
+  for _, c in ipairs(comps) do
+    local ci = c.result.diff_ci
+    R = math.max(R, math.abs(ci[1]), math.abs(ci[2]), math.abs(finite(c.result.diff) or 0))
+  end
+  R = R > 0 and R * 1.1 or 1
+  local function X(v) return mid + v / R * half end
+  local H = TOP + #comps * RH + 30
+  svg_open(out, W, H, "Difference against control with its 95 % interval")
+  out[#out + 1] = string.format('<line class="fl-zero" x1="%s" y1="0" x2="%s" y2="%d" stroke="%s" '
+    .. 'stroke-dasharray="4 3"/>', n1(mid), n1(mid), H - 22, COLOR.muted)
+  for i, c in ipairs(comps) do
+    local y = TOP + (i - 1) * RH + RH / 2
+    local lo, hi, d = c.result.diff_ci[1], c.result.diff_ci[2], finite(c.result.diff)
+    local color = lo > 0 and COLOR.good or hi < 0 and COLOR.bad or COLOR.neutral
+    svg_text(out, 0, y + 4, clip("vs " .. tostring(c.variant), 22))
+    out[#out + 1] = string.format('<line class="fl-interval" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" '
+      .. 'stroke-width="8" stroke-linecap="round"/>', n1(X(lo)), n1(y), n1(X(hi)), n1(y), color)
+    if d then
+      out[#out + 1] = string.format('<circle cx="%s" cy="%s" r="6" fill="#fff" stroke="%s" stroke-width="2.5"/>',
+        n1(X(d)), n1(y), COLOR.ink)
+    end
+    svg_text(out, X(lo) - 8, y + 4, M.format_value(lo, unit), ' text-anchor="end" font-size="11"')
+    svg_text(out, X(hi) + 8, y + 4, M.format_value(hi, unit), ' font-size="11"')
+  end
+  svg_text(out, mid, H - 8, "0", ' text-anchor="middle" font-size="11"')
+  svg_text(out, mid - 14, H - 8, "← worse than control", string.format(' text-anchor="end" font-size="11" fill="%s"',
+    COLOR.muted))
+  svg_text(out, mid + 14, H - 8, "better than control →", string.format(' font-size="11" fill="%s"', COLOR.muted))
+  svg_close(out)
+end
+
+local function html_experiment(out, b, level)
+  local parts = expand(b, false)
+  out[#out + 1] = string.format("<h%d>%s</h%d>", level, esc(parts[1].text), level)
+  interval_svg(out, b.evaluation)
+  html_table(out, parts[2].rows, parts[2].columns)
+  html_table(out, parts[3].rows, parts[3].columns)
+  out[#out + 1] = html_text(parts[4].text)
+end
+
+local function render_html(self)
+  local out = { '<article class="fl-report">' }
+  if self.title then
+    out[#out + 1] = "<header><h1>" .. esc(self.title) .. "</h1>"
+    if self.subtitle then out[#out + 1] = '<p class="fl-sub">' .. esc(self.subtitle) .. "</p>" end
+    out[#out + 1] = "</header>"
+  end
+  local shift = self.title and 1 or 0
+  local level = 1 + shift -- the level of the last heading, for blocks' own
+  for _, b in ipairs(self.blocks) do
+    if b.type == "heading" then
+      level = math.min(b.level + shift, 6)
+      out[#out + 1] = string.format("<h%d>%s</h%d>", level, esc(b.text), level)
+    elseif b.type == "text" then
+      out[#out + 1] = html_text(b.text)
+    elseif b.type == "figures" then
+      html_figures(out, b)
+    elseif b.type == "table" then
+      html_table(out, b.rows, b.columns, b.title)
+    elseif b.type == "funnel" then
+      html_funnel(out, b)
+    elseif b.type == "cohorts" then
+      html_cohorts(out, b)
+    elseif b.type == "trend" then
+      html_trend(out, b)
+    elseif b.type == "bars" then
+      html_bars(out, b)
+    elseif b.type == "okr" then
+      html_okr(out, b, math.min(level + 1, 6))
+    elseif b.type == "experiment" then
+      html_experiment(out, b, math.min(level + 1, 6))
+    end
+  end
+  out[#out + 1] = "</article>"
+  return table.concat(out, "\n") .. "\n"
+end
+
 --- The report as text in its format.
 function Report:render()
   if self.format == "json" then
@@ -1066,6 +1528,8 @@ function Report:render()
     return M.json({ title = self.title, subtitle = self.subtitle, blocks = blocks }) .. "\n"
   elseif self.format == "csv" then
     return render_csv_report(self)
+  elseif self.format == "html" then
+    return render_html(self)
   end
   return render_text(self, self.format == "md")
 end
