@@ -1,11 +1,13 @@
 -- The funnel dashboard both teams look at every Monday: top- and bottom-of-
--- funnel numbers for a quarter, by channel and by month.
+-- funnel numbers for a quarter, by channel and by month; the funnel of the
+-- quarter's leads from lead to won deal (MQL, demo, SQL), its drop-off per
+-- stage and by channel; and the customers who buy again.
 --
 --   funnel-lua scripts/funnel_dashboard.lua --data samples
 --       [--param quarter=2026-Q3] [--param as_of=2026-09-30] [--format md]
 --
--- Every number is a KPI of the shared catalogue (funnel.kpis), so the
--- dashboard and the OKR review can never disagree.
+-- Every number of the first three sections is a KPI of the shared catalogue
+-- (funnel.kpis), so the dashboard and the OKR review can never disagree.
 local kpi = require "funnel.kpi"
 require "funnel.kpis"
 local report = require "funnel.report"
@@ -82,22 +84,54 @@ r:heading("Month by month")
 local MONTHLY = { "leads_acquired", "demos_performed", "deals_won", "win_rate", "average_deal_size", "cost_per_lead" }
 r:table(by("month", MONTHLY, trend), { columns = columns("Month", MONTHLY) })
 
--- The engine's funnel primitive: of the leads created in the period, how
--- many got a demo and then a won deal within 120 days, by channel.
+-- The funnel of the leads created in the period: each stage counts the
+-- leads that reached it after the stage before and within 120 days of their
+-- creation (lua-api.md "Funnels and cohorts"). The stages are in the order
+-- they happen in these exports: sales performs the demo for a marketing-
+-- qualified lead, then qualifies it (SQL) and opens a deal.
 local col, d = funnel.col, funnel.data
-local f = funnel.funnel{
-  key = "lead_id", window = "120d", by = "channel",
-  steps = {
-    { name = "lead", d.leads:where(funnel.day"created_at":between(period.from, period.to)), time = "created_at" },
-    { name = "demo", d.activities:where(col"type":eq"demo_performed"), time = "at" },
-    { name = "won", d.deals:where(col"status":eq"won"), time = "closed_at" },
-  },
+local won = d.deals:where(col"status":eq"won")
+local stages = {
+  { name = "lead", d.leads:where(funnel.day"created_at":between(period.from, period.to)), time = "created_at" },
+  { name = "MQL", d.leads, time = "mql_at" },
+  { name = "demo", d.activities:where(col"type":eq"demo_performed"), time = "at" },
+  { name = "SQL", d.leads, time = "sql_at" },
+  { name = "won", won, time = "closed_at" },
 }
+local overall = funnel.funnel{ key = "lead_id", window = "120d", steps = stages }
+local by_channel = funnel.funnel{ key = "lead_id", window = "120d", steps = stages, by = "channel" }
+
 r:heading("From lead to won deal (within 120 days)")
-r:table(f, { columns = {
-  { "channel", "Channel" }, { "name", "Step" }, { "count", "Leads", "count" },
-  { "conversion", "Of the leads", "percent" }, { "step_conversion", "Of the step before", "percent" },
-  { "median_days", "Median days", "days" },
+r:funnel(overall, { title = "All channels" })
+
+-- Drop-off per stage: the leads of the stage before that did not get here.
+local drop = {}
+for row in overall:rows() do
+  local before = drop[#drop] and drop[#drop].reached
+  drop[#drop + 1] = {
+    stage = row.name, reached = row.count,
+    lost = before and before - row.count or nil,
+    drop_off = before and before > 0 and (before - row.count) / before or nil,
+    median_days = row.median_days, p90_days = row.p90_days,
+  }
+end
+r:table(drop, { title = "Drop-off per stage", columns = {
+  { "stage", "Stage" }, { "reached", "Leads", "count" }, { "lost", "Lost since the stage before", "count" },
+  { "drop_off", "Drop-off", "percent" }, { "median_days", "Median days", "days" },
+  { "p90_days", "90 % within", "days" },
 } })
-r:text("Leads of the last weeks have had little time to convert; read the lower steps with that in mind.")
+r:funnel(by_channel, { title = "By channel", by = "channel" })
+r:text("Leads of the last weeks have had little time to convert; read the lower stages with that in mind.")
+
+-- Repeat purchases: customers by the month of their first won deal, and the
+-- share that won another deal 1..6 months later (period 0 is the first
+-- purchase itself, so it is always 100 %). Cohorts of the trend's months.
+local cohorts = funnel.cohorts{
+  key = "lead_id", period = "month", periods = 6,
+  first = { won, time = "closed_at" },
+  again = { won, time = "closed_at" },
+}
+r:heading("Customers who come back")
+r:cohorts(cohorts:where(col"cohort":between(trend.from, trend.to)),
+  { title = "Won again, by month of the first won deal", as_of = period.to, period = "month" })
 r:finish()
