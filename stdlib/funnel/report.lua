@@ -1,4 +1,4 @@
---- funnel.report: a report in the run's --format (table, md, csv, json).
+--- funnel.report: a report in the run's --format (table, md, csv, json, html).
 --
 --   local report = require "funnel.report"
 --   local r = report.new{ title = "Funnel dashboard", subtitle = "2026-Q3" }
@@ -10,9 +10,12 @@
 --           { columns = { { "channel", "Channel" }, { "leads", "Leads", "count" } } })
 --   r:finish()                     -- writes everything through funnel.write
 --
+--   r:funnel(funnel.funnel{ ... }, { title = "Lead to won", by = "channel" })
+--   r:trend(rows, { title = "Leads by month", x = "month", y = "leads", previous = "year_before" })
+--
 -- A report is a list of blocks (headings, text, key figures, tables, OKR
--- reviews, experiment evaluations) rendered at r:finish(), so that JSON can
--- be one document. Formats:
+-- reviews, experiment evaluations, charts: funnel, cohorts, trend, bars)
+-- rendered at r:finish(), so that JSON can be one document. Formats:
 --   table  for the terminal: underlined headings, aligned columns (display
 --          widths, so accented, CJK and emoji text lines up), numbers
 --          formatted for people: 12,345 · €12,345 · 12.3 % · +4.2 %
@@ -22,6 +25,13 @@
 --          separated by one empty line; numbers raw (0.123, not 12.3 %)
 --   json   one document { "title", "subtitle", "blocks": [...] } with raw
 --          numbers, null for missing values, keys sorted, two-space indent
+--   html   body markup for the page the engine wraps around the run's
+--          output (it writes the head, with the stylesheet these class
+--          names refer to, before the first output and the tail at a
+--          successful exit, so t:print() tables and reports share one
+--          document); charts as inline SVG; every data text escaped
+-- Charts in table format are Unicode bars and sparklines next to the
+-- numbers, in md plain tables, in csv/json their data (numbers raw).
 --
 -- Units, for formatting: "count" (integers with thousands separators),
 -- "currency" (report.currency, default "€"; no decimals from 100 up),
