@@ -38,6 +38,17 @@ static void events_free(events *e)
     memset(e, 0, sizeof *e);
 }
 
+/* How errors name step s: "step 2 'demo'" in a funnel (idx 1..n), or
+ * "cohorts 'first'" (idx 0: the first/again tables of fl_cohorts). */
+static void step_label(char *buf, size_t size, const fl_funnel_step *s, int idx)
+{
+    const char *name = s->name ? s->name : "?";
+    if (idx > 0)
+        snprintf(buf, size, "step %d '%s'", idx, name);
+    else
+        snprintf(buf, size, "cohorts '%s'", name);
+}
+
 /* Column index of name in step s, or an error naming the step. */
 static fl_status step_column(const fl_funnel_step *s, int idx, const char *name,
                              const char *what, int *col, fl_error *err)
@@ -45,14 +56,15 @@ static fl_status step_column(const fl_funnel_step *s, int idx, const char *name,
     *col = fl_table_find(s->table, name);
     if (*col >= 0)
         return FL_OK;
+    char who[96];
+    step_label(who, sizeof who, s, idx);
     char cols[256] = "";
     size_t len = 0;
     for (int i = 0; i < s->table->ncols && len < sizeof cols - 40; i++)
         len += (size_t)snprintf(cols + len, sizeof cols - len, "%s%s",
                                 i ? ", " : "", s->table->names[i]);
-    return fl_seterr(err, FL_EINVAL,
-                     "step %d '%s': no %s column '%s' (columns: %s)", idx,
-                     s->name ? s->name : "?", what, name, cols);
+    return fl_seterr(err, FL_EINVAL, "%s: no %s column '%s' (columns: %s)", who,
+                     what, name, cols);
 }
 
 /* Reads the (key, time, row) events of step s; rows with a null key or time
@@ -69,22 +81,23 @@ static fl_status step_events(const fl_funnel_step *s, int idx, const char *key,
         return st;
     const fl_table *t = s->table;
     const fl_column *k = t->cols[kc], *tm = t->cols[tc];
+    char who[96];
+    step_label(who, sizeof who, s, idx);
     if (k->type != FL_INT && k->type != FL_STRING)
-        return fl_seterr(
-            err, FL_EINVAL,
-            "step %d '%s': key column '%s' is %s, expected int or string", idx,
-            s->name, key, fl_type_name(k->type));
+        return fl_seterr(err, FL_EINVAL,
+                         "%s: key column '%s' is %s, expected int or string",
+                         who, key, fl_type_name(k->type));
     if ((int)*key_type >= 0 && k->type != *key_type)
         return fl_seterr(err, FL_EINVAL,
-                         "step %d '%s': key column '%s' is %s but %s in step 1",
-                         idx, s->name, key, fl_type_name(k->type),
-                         fl_type_name(*key_type));
+                         "%s: key column '%s' is %s but %s in %s", who, key,
+                         fl_type_name(k->type), fl_type_name(*key_type),
+                         idx > 0 ? "step 1" : "'first'");
     *key_type = k->type;
     if (tm->type != FL_DATE && tm->type != FL_TIMESTAMP)
         return fl_seterr(
             err, FL_EINVAL,
-            "step %d '%s': time column '%s' is %s, expected date or timestamp",
-            idx, s->name, s->time, fl_type_name(tm->type));
+            "%s: time column '%s' is %s, expected date or timestamp", who,
+            s->time, fl_type_name(tm->type));
 
     int32_t *map = NULL; /* string code -> shared code, -1 = not yet */
     if (k->type == FL_STRING) {
@@ -586,7 +599,7 @@ fl_status fl_cohorts(const fl_funnel_step *first, const fl_funnel_step *again,
     fl_type key_type = (fl_type)-1;
     if (!gdict)
         return fl_seterr(err, FL_ENOMEM, "out of memory");
-    st = step_events(first, 1, key, gdict, &key_type, &ev, err);
+    st = step_events(first, 0, key, gdict, &key_type, &ev, err);
     if (st != FL_OK)
         goto done;
     if ((st = keymap_init(&km, &ev, err)) != FL_OK)
@@ -613,7 +626,7 @@ fl_status fl_cohorts(const fl_funnel_step *first, const fl_funnel_step *again,
     }
     for (int32_t k = 0; k < nk; k++)
         cidx[k] = bucket_index(tfirst[k], period);
-    st = step_events(again, 2, key, gdict, &key_type, &ev, err);
+    st = step_events(again, 0, key, gdict, &key_type, &ev, err);
     if (st != FL_OK)
         goto done;
     for (int64_t e = 0; e < ev.n; e++) {

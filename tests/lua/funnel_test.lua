@@ -159,3 +159,16 @@ funnel.funnel{ key = "lead_id", by = "type",
             { name = "demo", d.activities, time = "at" } } }]])
     :to_fail_with("dashboard.lua:2: step 1 'lead': no breakdown column 'type' (columns: lead_id, created_at, channel)")
 end)
+
+funnel.test("a time column of the wrong type, in a funnel and in cohorts", function()
+  expect(script [[
+funnel.funnel{ key = "lead_id",
+  steps = { { name = "lead", funnel.data.leads, time = "created_at" },
+            { name = "demo", funnel.data.activities, time = "type" } } }]])
+    :to_fail_with("dashboard.lua:1: step 2 'demo': time column 'type' is string, expected date or timestamp")
+  expect(script [[
+local won = funnel.data.deals
+funnel.cohorts{ key = "lead_id", first = { won, time = "closed_at" },
+  again = { funnel.data.activities, time = "at_" } }]])
+    :to_fail_with("dashboard.lua:2: cohorts 'again': no time column 'at_' (columns: lead_id, at, type)")
+end)
