@@ -72,7 +72,7 @@ CASES='
 okr_q3         fl-progress,fl-expected,fl-line      c62828,1a7f37
 sprint_review  fl-interval                          1a7f37
 lead_quality   fl-bar                               2f6fde,f08c2e
-funnel_dashboard -                                  -
+funnel_dashboard fl-bar,fl-cell                   2f6fde
 '
 echo "$CASES" | while read -r name classes colours; do
     [ -n "$name" ] || continue
