@@ -112,6 +112,7 @@ echo "$CASES" | while read -r name classes colours; do
         # shellcheck disable=SC2086
         stats=$(node tests/browser/png_stats.mjs "$OUT/$name.png" $want) || stats=""
         echo "$name: $stats" >>"$OUT/stats.txt"
+        # shellcheck disable=SC2086 # split into its fields on purpose
         set -- $stats
         if [ $# -lt 4 ]; then
             bad="$bad; cannot read the screenshot"
