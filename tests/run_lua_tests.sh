@@ -76,6 +76,8 @@ lead_quality.table       0 scripts/lead_quality.lua --format table
 lead_quality.md          0 scripts/lead_quality.lua --format md
 lead_quality.csv         0 scripts/lead_quality.lua --format csv
 lead_quality.json        0 scripts/lead_quality.lua --format json
+contract_print.csv       0 tests/lua/contract_print.lua --format csv --trust
+contract_print.json      0 tests/lua/contract_print.lua --format json --trust
 '
 mkdir -p tests/lua/golden
 echo "$CASES" | while read -r name want args; do
