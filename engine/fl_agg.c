@@ -634,6 +634,114 @@ done:
     return st;
 }
 
+/* Several keys, each a string or an int-like column with a small range:
+ * slot = the keys' own slots (as in ids_string / ids_dense_int: rank or
+ * value - min, null last) composed in mixed radix, first key most
+ * significant, so slot order is the keys' lexicographic order -- the order
+ * the hash path sorts its groups into. One pass per key over gid. */
+typedef struct dense_key {
+    const fl_column *c;
+    int64_t min;         /* int-like: the smallest value */
+    int64_t nslots;      /* values + 1 (the null slot, last) */
+    const int32_t *rank; /* strings: fl_dict_ranks */
+} dense_key;
+
+static void compose_slots(const dense_key *k, int64_t n, int first,
+                          int32_t *gid)
+{
+    const fl_column *c = k->c;
+    const uint8_t *valid = c->validity;
+    int32_t mul = first ? 0 : (int32_t)k->nslots;
+    int32_t nullslot = (int32_t)(k->nslots - 1);
+    /* gid[r] = gid[r] * nslots + slot of row r (gid ignored for the first) */
+#define COMPOSE(slot_expr)                                                     \
+    do {                                                                       \
+        if (!valid)                                                            \
+            for (int64_t r = 0; r < n; r++)                                    \
+                gid[r] = gid[r] * mul + (int32_t)(slot_expr);                  \
+        else                                                                   \
+            for (int64_t r = 0; r < n; r++)                                    \
+                gid[r] =                                                       \
+                    gid[r] * mul +                                             \
+                    (bit_valid(valid, r) ? (int32_t)(slot_expr) : nullslot);   \
+    } while (0)
+    if (first)
+        memset(gid, 0, (size_t)n * sizeof *gid);
+    switch (c->type) {
+    case FL_STRING: {
+        const int32_t *code = FL_I32(c), *rank = k->rank;
+        COMPOSE(rank[code[r]]);
+        break;
+    }
+    case FL_BOOL: {
+        const uint8_t *v = FL_U8(c);
+        COMPOSE(v[r]);
+        break;
+    }
+    case FL_DATE: {
+        const int32_t *v = FL_I32(c);
+        int64_t min = k->min;
+        COMPOSE(v[r] - min);
+        break;
+    }
+    default: {
+        const int64_t *v = FL_I64(c);
+        int64_t min = k->min;
+        COMPOSE(v[r] - min);
+        break;
+    }
+    }
+#undef COMPOSE
+}
+
+/* Tries the composed dense path; *done = 0 (and nothing changed) when some
+ * key is a float or the product of the slot counts is too large. */
+static fl_status ids_dense_multi(fl_column *const *kc, int nkeys, int64_t n,
+                                 int32_t *gid, int64_t *ngroups, int32_t **rep,
+                                 int64_t **sizes, int *done, fl_error *err)
+{
+    dense_key k[MAX_KEYS];
+    int64_t limit = 4 * n + 4096, total = 1;
+    if (limit > ((int64_t)1 << 24))
+        limit = (int64_t)1 << 24;
+    *done = 0;
+    for (int i = 0; i < nkeys; i++) {
+        const fl_column *c = kc[i];
+        k[i].c = c;
+        k[i].min = 0;
+        k[i].rank = NULL;
+        if (c->type == FL_FLOAT)
+            return FL_OK;
+        if (c->type == FL_STRING) {
+            k[i].nslots = (int64_t)c->dict->count + 1;
+        } else {
+            uint64_t span;
+            int_range(c, n, &k[i].min, &span);
+            if (span >= (uint64_t)limit)
+                return FL_OK;
+            k[i].nslots = (int64_t)span + 2;
+        }
+        if (k[i].nslots > limit / total)
+            return FL_OK;
+        total *= k[i].nslots;
+    }
+    for (int i = 0; i < nkeys; i++)
+        if (kc[i]->type == FL_STRING &&
+            !(k[i].rank = fl_dict_ranks(kc[i]->dict)))
+            return oom(err);
+    int32_t *cnt = fl_calloc((size_t)total, sizeof *cnt);
+    if (!cnt)
+        return oom(err);
+    for (int i = 0; i < nkeys; i++)
+        compose_slots(&k[i], n, i == 0, gid);
+    for (int64_t r = 0; r < n; r++)
+        cnt[gid[r]]++;
+    *done = 1;
+    fl_status st = finish_dense(gid, n, cnt, total, ngroups, rep, sizes, err);
+    fl_free(cnt);
+    return st;
+}
+
 /* fl_group_ids, plus the number of rows in each group (*sizes_out, an
  * fl_malloc'd array of *ngroups_out entries). */
 static fl_status group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
@@ -688,7 +796,10 @@ static fl_status group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
             dense_done = 1;
         }
     }
-    if (!dense_done)
+    if (!dense_done && nkeys > 1)
+        st = ids_dense_multi(kc, nkeys, n, gid, &ngroups, &rep, &sizes,
+                             &dense_done, err);
+    if (st == FL_OK && !dense_done)
         st = ids_hash(kc, nkeys, n, gid, &ngroups, &rep, &sizes, err);
     if (st != FL_OK)
         goto fail;
@@ -1322,27 +1433,46 @@ done:
     return st;
 }
 
-/* Pearson's r over the rows where both a and b are non-null, two-pass. */
+/* Rows [r0, r0 + n) of an int or float column as doubles in buf. */
+static void doubles_at(const fl_column *c, int64_t r0, int n, double *buf)
+{
+    if (c->type == FL_FLOAT) {
+        memcpy(buf, FL_F64(c) + r0, (size_t)n * sizeof *buf);
+        return;
+    }
+    const int64_t *v = FL_I64(c) + r0;
+    for (int j = 0; j < n; j++)
+        buf[j] = (double)v[j];
+}
+
+/* Per-group state of corr, kept together so that a row touches one or two
+ * cache lines instead of five arrays. */
+typedef struct corr_acc {
+    double ma, mb;        /* sums, then means */
+    double sab, saa, sbb; /* sums of products of deviations */
+    int64_t n;            /* rows where both are non-null */
+} corr_acc;
+
+/* Pearson's r over the rows where both a and b are non-null, two-pass
+ * (means, then deviations). Ints are converted to double CHUNK rows at a
+ * time into two small buffers, not into copies of the whole columns. */
 static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
                           fl_column **out, fl_error *err)
 {
     int64_t ng = x->ngroups, n = x->nrows;
     const int32_t *gid = x->gid;
-    double *ownA = NULL, *ownB = NULL, *acc = NULL;
+    corr_acc *acc = NULL;
     int64_t *cnt = NULL;
     uint8_t *both = NULL;
-    const double *va, *vb;
+    double *buf = NULL;
     fl_column *res = NULL;
-    fl_status st = as_doubles(ca, &va, &ownA, err);
-    if (st == FL_OK)
-        st = as_doubles(cb, &vb, &ownB, err);
-    if (st == FL_OK)
-        st = new_out(FL_FLOAT, ng, NULL, &res, err);
+    fl_status st = new_out(FL_FLOAT, ng, NULL, &res, err);
     if (st != FL_OK)
         goto done;
     cnt = fl_calloc((size_t)(ng ? ng : 1), sizeof *cnt);
-    acc = fl_calloc((size_t)(ng ? ng : 1) * 5, sizeof *acc);
-    if (!cnt || !acc) {
+    acc = fl_calloc((size_t)(ng ? ng : 1), sizeof *acc);
+    buf = fl_malloc(2 * CHUNK * sizeof *buf);
+    if (!cnt || !acc || !buf) {
         st = oom(err);
         goto done;
     }
@@ -1358,40 +1488,51 @@ static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
             both[i] = (ca->validity ? ca->validity[i] : 0xff) &
                       (cb->validity ? cb->validity[i] : 0xff);
     }
-    double *ma = acc, *mb = acc + ng, *sab = acc + 2 * ng, *saa = acc + 3 * ng,
-           *sbb = acc + 4 * ng;
-    FOR_VALID_ROWS(both, gid, n, {
-        cnt[g]++;
-        ma[g] += va[r];
-        mb[g] += vb[r];
-    });
-    for (int64_t g = 0; g < ng; g++)
-        if (cnt[g]) {
-            ma[g] /= (double)cnt[g];
-            mb[g] /= (double)cnt[g];
+    double *a = buf, *b = buf + CHUNK;
+    for (int pass = 1; pass <= 2; pass++) {
+        for (int64_t r0 = 0; r0 < n; r0 += CHUNK) {
+            int k = n - r0 < CHUNK ? (int)(n - r0) : CHUNK;
+            doubles_at(ca, r0, k, a);
+            doubles_at(cb, r0, k, b);
+            const int32_t *g = gid + r0;
+            for (int j = 0; j < k; j++) {
+                if (both && !bit_valid(both, r0 + j))
+                    continue;
+                corr_acc *e = &acc[g[j]];
+                if (pass == 1) {
+                    e->n++;
+                    e->ma += a[j];
+                    e->mb += b[j];
+                } else {
+                    double da = a[j] - e->ma, db = b[j] - e->mb;
+                    e->sab += da * db;
+                    e->saa += da * da;
+                    e->sbb += db * db;
+                }
+            }
         }
-    FOR_VALID_ROWS(both, gid, n, {
-        double da = va[r] - ma[g], db = vb[r] - mb[g];
-        sab[g] += da * db;
-        saa[g] += da * da;
-        sbb[g] += db * db;
-    });
+        if (pass == 1)
+            for (int64_t i = 0; i < ng; i++)
+                if (acc[i].n) {
+                    acc[i].ma /= (double)acc[i].n;
+                    acc[i].mb /= (double)acc[i].n;
+                }
+    }
     double *m = FL_F64(res);
-    for (int64_t g = 0; g < ng; g++) {
-        if (cnt[g] < 2 || saa[g] == 0 || sbb[g] == 0) {
-            cnt[g] = 0; /* null */
-            continue;
-        }
-        double rr = sab[g] / sqrt(saa[g] * sbb[g]);
-        m[g] = rr > 1 ? 1 : rr < -1 ? -1 : rr; /* rounding can pass +-1 */
+    for (int64_t i = 0; i < ng; i++) {
+        const corr_acc *e = &acc[i];
+        if (e->n < 2 || e->saa == 0 || e->sbb == 0)
+            continue; /* cnt[i] stays 0: null */
+        cnt[i] = e->n;
+        double rr = e->sab / sqrt(e->saa * e->sbb);
+        m[i] = rr > 1 ? 1 : rr < -1 ? -1 : rr; /* rounding can pass +-1 */
     }
     st = null_where_few(res, cnt, 1, err);
 done:
-    fl_free(ownA);
-    fl_free(ownB);
     fl_free(acc);
     fl_free(cnt);
     fl_free(both);
+    fl_free(buf);
     if (st == FL_OK)
         *out = res;
     else

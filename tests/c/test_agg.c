@@ -974,3 +974,96 @@ Test(agg, allocation_failures)
     fl_expr_unref(who);
     fl_table_unref(t);
 }
+
+/* ==== the composed dense path and chunked corr ===========================
+ * Several small-range keys take the composed dense path (fl_agg.c,
+ * ids_dense_multi); a key with a wide range sends the same grouping through
+ * the hash path. Both must give the groups in the same order (each key's
+ * values ascending, its nulls after them) with the same sums. */
+Test(agg, two_keys_dense_and_hash_agree)
+{
+    /* s: b a b a b null; d (dense) 2 1 null 1 2 2; w (wide): the monotone
+     * relabelling 1 -> -7, 2 -> 10^12 of d; v 1 2 4 8 16 32.
+     * Groups in key order: (a,1) rows 1,3 -> 10; (b,2) rows 0,4 -> 17;
+     * (b,null) row 2 -> 4; (null,2) row 5 -> 32. */
+    const char *s[] = {"b", "a", "b", "a", "b", NULL};
+    int64_t d[] = {2, 1, 0, 1, 2, 2};
+    int64_t w[] = {1000000000000, -7, 0, -7, 1000000000000, 1000000000000};
+    int dn[] = {0, 0, 1, 0, 0, 0};
+    int64_t v[] = {1, 2, 4, 8, 16, 32};
+    const char *names[] = {"s", "d", "w", "v"};
+    fl_column *cols[] = {tu_str_col(s, 6), tu_int_col(d, dn, 6),
+                         tu_int_col(w, dn, 6), tu_int_col(v, NULL, 6)};
+    fl_table *t = table(4, names, cols);
+    fl_expr *e = fl_expr_col("v");
+    fl_agg_spec a[] = {{"sum", FL_AGG_SUM, e, NULL, 0}};
+    const char *kd[] = {"s", "d"}, *kw[] = {"s", "w"};
+    fl_table *od = group_ok(t, kd, 2, a, 1), *ow = group_ok(t, kw, 2, a, 1);
+    const char *es[] = {"a", "b", "b", NULL};
+    int64_t ed[] = {1, 2, -1, 2},
+            ew[] = {-7, 1000000000000, -1, 1000000000000}; /* -1: null */
+    int64_t esum[] = {10, 17, 4, 32};
+    cr_assert_eq(od->nrows, 4);
+    cr_assert_eq(ow->nrows, 4);
+    for (int r = 0; r < 4; r++) {
+        if (es[r]) {
+            cr_assert_str_eq(str_at(od, "s", r), es[r], "row %d", r);
+            cr_assert_str_eq(str_at(ow, "s", r), es[r], "row %d", r);
+        } else {
+            cr_assert(is_null(od, "s", r) && is_null(ow, "s", r));
+        }
+        if (ed[r] >= 0) {
+            cr_assert_eq(int_at(od, "d", r), ed[r], "row %d", r);
+            cr_assert_eq(int_at(ow, "w", r), ew[r], "row %d", r);
+        } else {
+            cr_assert(is_null(od, "d", r) && is_null(ow, "w", r));
+        }
+        cr_assert_eq(int_at(od, "sum", r), esum[r], "row %d", r);
+        cr_assert_eq(int_at(ow, "sum", r), esum[r], "row %d", r);
+    }
+    fl_table_unref(od);
+    fl_table_unref(ow);
+    fl_expr_unref(e);
+    fl_table_unref(t);
+}
+
+/* corr over more rows than one conversion chunk (1024), with nulls in both
+ * arguments: group 0 has y = 3x + 2 (r = 1), group 1 y = 5 - 2x (r = -1)
+ * on the rows where both are non-null; the rows made null hold values far
+ * off the line, so a null counted by mistake would show. */
+Test(agg, corr_across_chunks_with_nulls)
+{
+    enum { N = 3000 };
+    static int64_t k[N], x[N];
+    static double y[N];
+    for (int i = 0; i < N; i++) {
+        k[i] = i % 2;
+        x[i] = i / 2 % 97;
+        y[i] = k[i] == 0 ? 3.0 * (double)x[i] + 2 : 5 - 2.0 * (double)x[i];
+        if (i % 7 == 3 || i % 11 == 5) { /* nulls below: values off the line */
+            x[i] = 5000;
+            y[i] = -1e6;
+        }
+    }
+    fl_column *cx = tu_int_col(x, NULL, N), *cy = tu_float_col(y, NULL, N);
+    for (int i = 0; i < N; i++) {
+        if (i % 7 == 3)
+            cr_assert_eq(fl_column_set_null(cx, i, NULL), FL_OK);
+        if (i % 11 == 5)
+            cr_assert_eq(fl_column_set_null(cy, i, NULL), FL_OK);
+    }
+    const char *names[] = {"k", "x", "y"};
+    fl_column *cols[] = {tu_int_col(k, NULL, N), cx, cy};
+    fl_table *t = table(3, names, cols);
+    fl_expr *ex = fl_expr_col("x"), *ey = fl_expr_col("y");
+    fl_agg_spec a[] = {{"r", FL_AGG_CORR, ex, ey, 0}};
+    const char *keys[] = {"k"};
+    fl_table *o = group_ok(t, keys, 1, a, 1);
+    cr_assert_eq(o->nrows, 2);
+    NEAR(float_at(o, "r", 0), 1.0);
+    NEAR(float_at(o, "r", 1), -1.0);
+    fl_table_unref(o);
+    fl_expr_unref(ex);
+    fl_expr_unref(ey);
+    fl_table_unref(t);
+}
