@@ -239,6 +239,8 @@ static int t_head(lua_State *L)
 {
     fl_table *t = fl_lua_checktable(L, 1);
     lua_Integer n = luaL_optinteger(L, 2, 10);
+    /* as top(n) and SQL's LIMIT: a negative count is a mistake, not "none" */
+    luaL_argcheck(L, n >= 0, 2, "must be >= 0");
     fl_table **slot = fl_lua_newtable(L);
     fl_error err;
     return check(L, fl_table_head(t, (int64_t)n, slot, &err), &err);
@@ -685,20 +687,24 @@ static int c_to_lua(lua_State *L)
     return 1;
 }
 
-/* c:sum() and friends: the aggregate over a one-column table. */
-static int column_agg(lua_State *L, fl_agg_kind kind, double q)
+/* c:sum() and friends: the aggregate over a one-column table. The column
+ * is called "column" and the result "c:METHOD()", so that an error reads
+ * "c:sum(): sum(column) needs an int or float, got string". */
+static int column_agg(lua_State *L, fl_agg_kind kind, double q,
+                      const char *method)
 {
     fl_column *c = check_column(L, 1);
     fl_table **tslot = fl_lua_newtable(L);
-    static const char *const names[] = {"x"};
+    static const char *const names[] = {"column"};
     fl_column_ref(c);
     fl_column *cols[] = {c};
     fl_error err;
     check(L, fl_table_new(1, names, cols, c->length, tslot, &err), &err);
-    lua_pushliteral(L, "x");
+    lua_pushliteral(L, "column");
     fl_expr *arg = fl_lua_toexpr(L, -1, 1);
-    fl_agg_spec spec = {"v", kind, kind == FL_AGG_COUNT_ALL ? NULL : arg, NULL,
-                        q};
+    const char *label = lua_pushfstring(L, "c:%s()", method);
+    fl_agg_spec spec = {label, kind, kind == FL_AGG_COUNT_ALL ? NULL : arg,
+                        NULL, q};
     fl_table **rslot = fl_lua_newtable(L);
     check(L, fl_group_agg(*tslot, NULL, NULL, 0, &spec, 1, rslot, &err), &err);
     fl_value v;
@@ -707,26 +713,26 @@ static int column_agg(lua_State *L, fl_agg_kind kind, double q)
     return 1;
 }
 
-#define CAGG(name, kind)                                                       \
+#define CAGG(name, kind, method)                                               \
     static int name(lua_State *L)                                              \
     {                                                                          \
-        return column_agg(L, kind, 0);                                         \
+        return column_agg(L, kind, 0, method);                                 \
     }
-CAGG(c_sum, FL_AGG_SUM)
-CAGG(c_mean, FL_AGG_MEAN)
-CAGG(c_min, FL_AGG_MIN)
-CAGG(c_max, FL_AGG_MAX)
-CAGG(c_count, FL_AGG_COUNT)
-CAGG(c_count_distinct, FL_AGG_COUNT_DISTINCT)
-CAGG(c_median, FL_AGG_MEDIAN)
-CAGG(c_stddev, FL_AGG_STDDEV)
+CAGG(c_sum, FL_AGG_SUM, "sum")
+CAGG(c_mean, FL_AGG_MEAN, "mean")
+CAGG(c_min, FL_AGG_MIN, "min")
+CAGG(c_max, FL_AGG_MAX, "max")
+CAGG(c_count, FL_AGG_COUNT, "count")
+CAGG(c_count_distinct, FL_AGG_COUNT_DISTINCT, "count_distinct")
+CAGG(c_median, FL_AGG_MEDIAN, "median")
+CAGG(c_stddev, FL_AGG_STDDEV, "stddev")
 
 static int c_quantile(lua_State *L)
 {
     double q = luaL_checknumber(L, 2);
     luaL_argcheck(L, q >= 0 && q <= 1, 2, "quantile must be between 0 and 1");
     lua_settop(L, 1);
-    return column_agg(L, FL_AGG_QUANTILE, q);
+    return column_agg(L, FL_AGG_QUANTILE, q, "quantile");
 }
 
 static const luaL_Reg column_methods[] = {

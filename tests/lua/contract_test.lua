@@ -361,6 +361,9 @@ end)
 test("t:head(n): the first n rows", function()
   expect(values(crm():head(3), "id")):to_equal{ 1, 2, 3 }
   expect(#crm():head(100)):to_equal(8)
+  expect(#crm():head(0)):to_equal(0)
+  -- a negative count is an error, as top(-1) and SQL's LIMIT -1
+  expect(function() crm():head(-1) end):to_fail_with("must be >= 0")
 end)
 
 test("t:distinct(col, ...): distinct combinations, in key order like groups", function()
@@ -440,6 +443,8 @@ test("column aggregates as methods", function()
   -- strings: min and max by code point
   expect(crm():column("s"):min()):to_equal("w")
   expect(crm():column("s"):max()):to_equal("z")
+  -- an error names the method
+  expect(function() crm():column("s"):sum() end):to_fail_with("c:sum(): sum(column) needs an int or float, got string")
 end)
 
 -- ==== Expressions =========================================================
