@@ -297,6 +297,14 @@ static int parse_args(int argc, char **argv, options *o)
 static int searcher(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
+    /* a name is dotted ("team.kpis"): a '/' would let "../x" or "/x" reach
+     * files outside the library folders */
+    if (strchr(name, '/') || strchr(name, '\\'))
+        return lua_pushfstring(L,
+                               "module names are dotted Lua names like "
+                               "'team.kpis', without '/': '%s'",
+                               name),
+               1;
     luaL_Buffer tried;
     const char *rel = luaL_gsub(L, name, ".", "/");
     int rel_idx = lua_gettop(L);

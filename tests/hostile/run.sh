@@ -13,6 +13,7 @@
 #   W/data/leads.csv     the sample leads
 #   W/data/link.csv  ->  ../secret.csv     W/data/up -> ..   (links out)
 #   W/secret.csv         a file outside the data folder
+#   W/outside.lua        a Lua file outside the library folders
 #   W/scripts/NAME.lua   the script, and W/scripts/evil.so
 #   W/run/               the current folder of the run
 # usage: sh tests/hostile/run.sh BINARY
@@ -37,6 +38,7 @@ for script in "$here"/*.lua; do
     ln -s .. "$W/data/up"
     cp "$script" "$W/scripts/$name"
     printf 'not a library\n' >"$W/scripts/evil.so"
+    printf 'io.open("../pwned", "w")\n' >"$W/outside.lua"
     rm -f /tmp/funnel_hostile_x.csv
 
     args=$(field args "$script")
