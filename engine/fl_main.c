@@ -465,6 +465,8 @@ static void open_sandboxed(lua_State *L)
     lua_getglobal(L, "package");
     lua_pushnil(L);
     lua_setfield(L, -2, "loadlib");
+    lua_pushnil(L); /* it tells whether any file exists */
+    lua_setfield(L, -2, "searchpath");
     lua_pushliteral(L, "");
     lua_setfield(L, -2, "cpath");
     lua_pushliteral(L, "");
