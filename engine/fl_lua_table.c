@@ -937,6 +937,11 @@ static int f_from_rows(lua_State *L)
                 size_t len;
                 const char *s = lua_tolstring(L, -1, &len);
                 st = fl_column_append_str(cols[c], s, len, &err);
+                if (st == FL_EPARSE) { /* the engine knows only the byte */
+                    fl_error inner = err;
+                    fl_seterr(&err, st, "from_rows: row %d, column '%s': %s",
+                              (int)i, names[c], inner.msg);
+                }
             }
             lua_pop(L, 2);
         }

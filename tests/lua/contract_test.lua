@@ -169,6 +169,14 @@ end)
 --   expect(values(t, "zip")):to_equal{ "007", "012" }
 -- end)
 
+test("text that is not UTF-8 is an error naming where it is", function()
+  -- contract_badutf8.csv: "id,name", "1,ok", "2,bad<0xff>": line 3, byte 4 of the field
+  expect(function() funnel.read_csv("contract_badutf8.csv") end)
+    :to_fail_with("contract_badutf8.csv:3, column 'name' (field 2): invalid UTF-8 at byte 4")
+  expect(function() funnel.from_rows({ { s = "ok" }, { s = "x\xff" } }) end)
+    :to_fail_with("from_rows: row 2, column 's': invalid UTF-8 at byte 2")
+end)
+
 test("funnel.data.NAME loads <data dir>/NAME.csv once per run", function()
   local a, b = funnel.data.contract_tab, funnel.data.contract_tab
   expect(rawequal(a, b)):to_equal(true)
@@ -229,6 +237,10 @@ test("t:with{ name = expr }: the table plus computed columns", function()
   expect(w:names()):to_equal{ "id", "g", "v", "s", "big", "v2" }
   expect(values(w, "v2")):to_equal{ 6, 10, 10, 2, N, 4, 2, 2 }
   expect(values(w, "big")):to_equal{ false, true, true, false, N, false, false, false }
+  -- a name that exists replaces that column in place
+  local r = crm():with{ v = col"v" + 100 }
+  expect(r:names()):to_equal{ "id", "g", "v", "s" }
+  expect(values(r, "v")):to_equal{ 103, 105, 105, 101, N, 102, 101, 101 }
 end)
 
 test("t:select(name, ...) and t:select{...}: only those columns, in that order", function()
@@ -511,6 +523,13 @@ test("a string compared with a date or timestamp column is parsed; an unparsable
   -- "2026-01-01 09:30:00+02:00" is 07:30Z: t1 rows 2 (09:30Z), 3, 5
   expect(values(t:where(col"t1":ge("2026-01-01 09:30:00+02:00")), "id")):to_equal{ 2, 3, 5 }
   expect(values(t:where(col"d1":lt("2025-12-29")), "id")):to_equal{ 1, 4 }
+  -- a date meets a timestamp as midnight UTC: d1 2026-01-01 (row 3) is before
+  -- 10:00Z that day, so rows 1 to 4 (row 5 is null)
+  expect(values(t:where(col"d1":lt("2026-01-01T10:00:00Z")), "id")):to_equal{ 1, 2, 3, 4 }
+  -- and the day's whole timestamps are not "between" two date strings that
+  -- end on that day: t1 2026-01-01T09:30Z and 10:00Z are after midnight
+  expect(#t:where(col"t1":between("2025-12-31", "2026-01-01"))):to_equal(1)
+  expect(#t:where(funnel.day"t1":between("2025-12-31", "2026-01-01"))):to_equal(3)
   expect(function() t:where(col"d1":gt("2026-13-01")) end):to_fail_with("'2026-13-01': not a date")
   expect(function() t:where(col"d1":eq("banana")) end):to_fail_with("'banana': not a date")
   expect(function() t:where(col"t1":lt("soon")) end):to_fail_with("'soon': not a date")
@@ -526,6 +545,8 @@ test(":isin follows SQL IN: null value -> null, a null in the set makes non-matc
   -- dates in the set are parsed
   local d = funnel.read_csv("contract_times.csv")
   expect(values(d:where(col"d1":isin{ "2026-01-01", "2024-12-31" }), "id")):to_equal{ 3, 4 }
+  -- an empty set: false (null stays null)
+  expect(values(t:with{ r = col"s":isin{} }, "r")):to_equal{ false, false, N, false }
 end)
 
 test(":is_null and :not_null are never null", function()
@@ -798,9 +819,13 @@ test("count_distinct counts NFC-equal strings once", function()
 end)
 
 test("aggregates take expressions", function()
-  -- sum of v * 2 over crm: 18 * 2 = 36; mean of (v >= 5) is not numeric: error
+  -- sum of v * 2 over crm: 18 * 2 = 36; a sum of strings is an error
   expect(crm():agg{ s = funnel.sum(col"v" * 2) }.s):to_equal(36)
   expect(function() crm():agg{ s = funnel.sum("s") } end):to_fail_with("needs an int or float")
+  -- booleans are counted with count_if, not summed (DuckDB's sum(bool)
+  -- counts the trues; here it is an error naming the type): v > 2 for 3, 5, 5
+  expect(function() crm():agg{ s = funnel.sum(col"v":gt(2)) } end):to_fail_with("needs an int or float, got bool")
+  expect(crm():agg{ n = funnel.count_if(col"v":gt(2)) }.n):to_equal(3)
 end)
 
 test("sum of ints is exact and an int64 overflow is an error, not a wrong number", function()
