@@ -53,6 +53,15 @@ local ok, err = pcall(function()
   local s = {}
   for r in funnel.read_csv(here .. "/" .. name):rows() do s[#s + 1] = tostring(r.s) end
   funnel.write("--- read back, s: ", table.concat(s, ", "), "\n")
+
+  -- BUG: a float column whose values are all whole numbers is written as
+  -- "2", "3", so it reads back as an int column. DuckDB writes doubles with
+  -- a ".0" (`copy (select 2.0::double as x) to 'x.csv'` gives "x\n2.0\n"),
+  -- which keeps the type. The writer is engine/fl_format.c (csv_field and
+  -- the float text). Expected output once fixed: "--- whole floats: x float".
+  -- local w = funnel.from_rows({ { x = 2.0 }, { x = 3.0 } }, { "x" })
+  -- w:write_csv(name)
+  -- funnel.write("--- whole floats: x ", funnel.read_csv(here .. "/" .. name):types().x, "\n")
 end)
 os.remove(name)
 if not ok then error(err, 0) end

@@ -317,6 +317,16 @@ test("grouping:top(n, col [, \"asc\"]): per group, ties in row order, nulls afte
   expect(t:group_by("g"):top(1, "v"):names()):to_equal{ "id", "g", "v", "s" }
 end)
 
+test("aggregate columns come in name order, or in the order of an array of pairs", function()
+  local t = crm()
+  expect(t:group_by("g"):agg{ z = funnel.count(), a = funnel.sum("v") }:names()):to_equal{ "g", "a", "z" }
+  local r = t:group_by("g"):agg{ { "z", funnel.count() }, { "a", funnel.sum("v") } }
+  expect(r:names()):to_equal{ "g", "z", "a" }
+  expect(values(r, "a")):to_equal{ 14, 2, 2 }
+  -- an aggregate named like a key is an error
+  expect(function() t:group_by("g"):agg{ g = funnel.count() } end):to_fail_with("duplicate column name 'g'")
+end)
+
 test("t:agg{...}: a plain Lua table of scalars for the whole table", function()
   local r = crm():agg{ n = funnel.count(), total = funnel.sum("v"), top = funnel.max("v") }
   -- v: 3+5+5+1+2+1+1 = 18; max 5
@@ -683,6 +693,12 @@ test("time buckets give the first day of the bucket; weeks are ISO, Monday start
   expect(values(w, "d")):to_equal{ "2025-12-31", "2026-01-01", "2026-01-01", N, "2026-04-01" }
   expect(values(w, "wt")):to_equal{ "2025-12-29", "2025-12-29", "2025-12-29", N, "2026-03-30" }
   expect(w:types().wt):to_equal("date")
+  -- a bucket takes an expression: week(d1 + 7): 2025-12-28 + 7 = 2026-01-04 (Sun)
+  -- -> 2025-12-29; month(week(d2)): week(2026-03-01) = 2026-02-23 -> 2026-02-01
+  local e = t:with{ a = funnel.week(col"d1" + 7), b = funnel.month(funnel.week"d2") }
+  expect(e:row(1).a):to_equal("2025-12-29")
+  expect(e:row(2).b):to_equal("2026-02-01")
+  expect(function() t:with{ c = funnel.week"id" } end):to_fail_with("cannot apply 'week' to int")
 end)
 
 test("funnel.lit(v) is a constant", function()
