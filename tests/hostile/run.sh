@@ -12,6 +12,7 @@
 # The work folder W, made fresh for each script:
 #   W/data/leads.csv     the sample leads
 #   W/data/link.csv  ->  ../secret.csv     W/data/up -> ..   (links out)
+#   W/data/{ragged,unterminated,bad_utf8,binary}.csv   bad exports
 #   W/secret.csv         a file outside the data folder
 #   W/outside.lua        a Lua file outside the library folders
 #   W/scripts/NAME.lua   the script, and W/scripts/evil.so
@@ -39,6 +40,10 @@ for script in "$here"/*.lua; do
     cp "$script" "$W/scripts/$name"
     printf 'not a library\n' >"$W/scripts/evil.so"
     printf 'io.open("../pwned", "w")\n' >"$W/outside.lua"
+    printf 'a,b\n1,2\n3\n' >"$W/data/ragged.csv"
+    printf 'a,b\n1,"open\n' >"$W/data/unterminated.csv"
+    printf 'a,b\n1,\377\376\n' >"$W/data/bad_utf8.csv"
+    printf 'a\000b\n1\n' >"$W/data/binary.csv"
     rm -f /tmp/funnel_hostile_x.csv
 
     args=$(field args "$script")

@@ -1,0 +1,2 @@
+-- expect: binary.csv:1: contains a NUL byte
+funnel.read_csv("binary.csv")
