@@ -526,6 +526,13 @@ test(":between is inclusive, with date strings parsed as dates", function()
   -- "2026-01-01" is midnight UTC; the upper bound 10:00Z is included
   local c = t:with{ r = col"t1":between("2026-01-01", "2026-01-01T10:00:00Z") }
   expect(values(c, "r")):to_equal{ false, true, true, N, false }
+  -- as SQL's v >= lo AND v <= hi: a null bound gives false or null, a
+  -- reversed range nothing (DuckDB: select v, v between 1 and null,
+  -- v between 3 and 1 from (values (0),(2),(null)) t(v) -> false/false,
+  -- null/false, null/null)
+  local n = funnel.from_rows({ { v = 0 }, { v = 2 }, {} }, { "v" })
+  expect(values(n:with{ r = col"v":between(1, funnel.null) }, "r")):to_equal{ false, N, N }
+  expect(values(n:with{ r = col"v":between(3, 1) }, "r")):to_equal{ false, false, N }
 end)
 
 test("a string compared with a date or timestamp column is parsed; an unparsable one is an error", function()
