@@ -83,7 +83,8 @@ static const char USAGE[] =
     "folder. Paths are resolved first: .. and symbolic links cannot lead out.\n"
     "The time and memory limits cannot be caught with pcall; a run stuck in\n"
     "C code or a finalizer is ended 1 s after the time limit. Reaching a\n"
-    "limit ends the run with status 1. `funnel-lua test` has no time limit.\n"
+    "limit ends the run with status 1. `funnel-lua test` has a time limit\n"
+    "only when --timeout is given, for all its files together.\n"
     "\n"
     "Cache: a CSV file of 1 MiB or more is saved as columns in\n"
     "$XDG_CACHE_HOME/funnel-lua (default ~/.cache/funnel-lua) after it is\n"
@@ -610,12 +611,15 @@ static void setup_limits(lua_State *L, options *o)
     guard(L, NULL, "xpcall");
     guard(L, "coroutine", "resume");
     if (o->timeout > 0) {
+        /* one watchdog per process: for `funnel-lua test` the limit is for
+         * all its files together, counted from the first */
+        static int watchdog_started;
         limit_seconds = o->timeout;
         watchdog_tmp = o->out_tmp;
         lua_sethook(L, time_hook, LUA_MASKCOUNT, 10000);
         pthread_t th;
-        if (pthread_create(&th, NULL, watchdog, NULL) == 0)
-            pthread_detach(th);
+        if (!watchdog_started && pthread_create(&th, NULL, watchdog, NULL) == 0)
+            pthread_detach(th), watchdog_started = 1;
     }
 }
 
@@ -888,7 +892,8 @@ static int cmd_test(options *o)
             snprintf(dir, sizeof dir, ".");
         if (!o->run.data_dir)
             t.run.data_dir = dir;
-        t.timeout = 0; /* no watchdog thread per file */
+        if (!o->timeout_set)
+            t.timeout = 0; /* only an explicit --timeout, for all files */
         lua_State *L = lua_newstate(l_alloc, NULL);
         if (!L) {
             files_failed++;
