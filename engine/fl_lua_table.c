@@ -417,7 +417,9 @@ static int t_write_csv(lua_State *L)
     if (!f)
         return luaL_error(L, "write_csv: cannot create '%s'", name);
     fl_error err;
-    fl_status st = fl_table_format(t, -1, FL_FMT_CSV, f, &err);
+    /* fl_ops' writer: floats keep a ".0" and fields are quoted so that
+     * read_csv gives the same table back (t:print's csv is for people) */
+    fl_status st = fl_table_write_csv(t, f, &err);
     if (fclose(f) != 0 && st == FL_OK)
         st = fl_seterr(&err, FL_EIO, "write_csv: cannot write '%s'", name);
     if (st == FL_OK && rename(tmp, path) != 0)
