@@ -23,8 +23,12 @@ fl_status fl_seterr(fl_error *err, fl_status code, const char *fmt, ...)
 
 /* ---- allocation ------------------------------------------------------------
  * Sizes are tracked with malloc_usable_size (glibc) so that no header is added
- * to each block; the count is a plain global because the engine runs on one
- * thread per run (worker threads, where used, allocate before they start). */
+ * to each block. The counters are updated atomically (relaxed: only the
+ * totals matter) because a large CSV file is parsed by two threads at once
+ * (fl_csv.c); the limit check is a plain read, so two threads can overshoot
+ * it by one allocation each. */
+#define ADD(var, n) __atomic_add_fetch(&(var), (n), __ATOMIC_RELAXED)
+#define SUB(var, n) __atomic_sub_fetch(&(var), (n), __ATOMIC_RELAXED)
 static long alloc_count;    /* allocations since the last fl_alloc_fail_after */
 static long alloc_fail_at;  /* 0 = off */
 static size_t alloc_limit;  /* 0 = none */
@@ -33,10 +37,11 @@ static int alloc_limit_hit;
 
 static int alloc_should_fail(size_t n)
 {
-    alloc_count++;
-    if (alloc_fail_at > 0 && alloc_count >= alloc_fail_at)
+    long count = ADD(alloc_count, 1);
+    if (alloc_fail_at > 0 && count >= alloc_fail_at)
         return 1;
-    if (alloc_limit > 0 && alloc_in_use + n > alloc_limit) {
+    if (alloc_limit > 0 &&
+        __atomic_load_n(&alloc_in_use, __ATOMIC_RELAXED) + n > alloc_limit) {
         alloc_limit_hit = 1;
         return 1;
     }
@@ -75,9 +80,9 @@ int fl_alloc_account(long long delta)
             alloc_limit_hit = 1;
             return 0;
         }
-        alloc_in_use += (size_t)delta;
+        ADD(alloc_in_use, (size_t)delta);
     } else {
-        alloc_in_use -= (size_t)(-delta);
+        SUB(alloc_in_use, (size_t)(-delta));
     }
     return 1;
 }
@@ -90,7 +95,7 @@ void *fl_malloc(size_t n)
         return NULL;
     void *p = malloc(n);
     if (p)
-        alloc_in_use += malloc_usable_size(p);
+        ADD(alloc_in_use, malloc_usable_size(p));
     return p;
 }
 
@@ -105,7 +110,7 @@ void *fl_calloc(size_t count, size_t size)
         return NULL;
     void *p = calloc(1, n);
     if (p)
-        alloc_in_use += malloc_usable_size(p);
+        ADD(alloc_in_use, malloc_usable_size(p));
     return p;
 }
 
@@ -120,8 +125,8 @@ void *fl_realloc(void *p, size_t n)
         return NULL;
     void *q = realloc(p, n);
     if (q) {
-        alloc_in_use -= old;
-        alloc_in_use += malloc_usable_size(q);
+        SUB(alloc_in_use, old);
+        ADD(alloc_in_use, malloc_usable_size(q));
     }
     return q;
 }
@@ -130,7 +135,7 @@ void fl_free(void *p)
 {
     if (!p)
         return;
-    alloc_in_use -= malloc_usable_size(p);
+    SUB(alloc_in_use, malloc_usable_size(p));
     free(p);
 }
 

@@ -51,6 +51,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,8 +271,12 @@ typedef struct loader {
     fl_error *err;
     fl_status status; /* first error; the callbacks do nothing after it */
 
-    /* input: a file (fd >= 0, read into chunk) or a memory buffer */
+    /* input: a file (fd >= 0, read into chunk) or a memory buffer. A file
+     * is read with pread from pos up to end; on reaching gap_from, reading
+     * jumps to gap_to (the second half of a parallel load reads the header
+     * line, then its own range). */
     int fd;
+    uint64_t pos, end, gap_from, gap_to;
     char *chunk;
     const char *buf;
     size_t buf_len, buf_pos;
@@ -815,7 +820,17 @@ static fl_status next_chunk(loader *L, const char **s, size_t *n)
     }
     size_t got = 0; /* fill the chunk: a first chunk holds the whole BOM */
     while (got < CHUNK_SIZE) {
-        ssize_t r = read(L->fd, L->chunk + got, CHUNK_SIZE - got);
+        if (L->pos == L->gap_from) {
+            L->pos = L->gap_to;
+            L->gap_from = UINT64_MAX;
+        }
+        uint64_t stop = L->gap_from < L->end ? L->gap_from : L->end;
+        if (L->pos >= stop)
+            break;
+        size_t want = CHUNK_SIZE - got;
+        if (stop - L->pos < want)
+            want = (size_t)(stop - L->pos);
+        ssize_t r = pread(L->fd, L->chunk + got, want, (off_t)L->pos);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -824,21 +839,17 @@ static fl_status next_chunk(loader *L, const char **s, size_t *n)
         if (r == 0)
             break;
         got += (size_t)r;
+        L->pos += (uint64_t)r;
     }
     *s = L->chunk;
     *n = got;
     return FL_OK;
 }
 
-static fl_status rewind_input(loader *L)
+static void rewind_input(loader *L)
 {
     L->buf_pos = 0;
-    if (L->fd >= 0 && lseek(L->fd, 0, SEEK_SET) != 0)
-        return fl_seterr(L->err, FL_EIO,
-                         "%s: cannot read the input a second time (needed "
-                         "for columns that turned out to be strings): %s",
-                         L->name, strerror(errno));
-    return FL_OK;
+    L->pos = 0;
 }
 
 /* The delimiter among , ; TAB | that occurs most often outside quotes on the
@@ -1014,6 +1025,7 @@ static fl_status loader_init(loader *L, const char *name,
     L->name = name;
     L->err = err;
     L->fd = -1;
+    L->end = L->gap_from = UINT64_MAX;
     L->opts = o;
     L->est_rows = INITIAL_ROWS;
     if (!o)
@@ -1056,6 +1068,8 @@ static void loader_free(loader *L)
     fl_free(L->cols);
 }
 
+static fl_status finish_table(loader *L, fl_table **out);
+
 static fl_status load(loader *L, fl_table **out)
 {
     fl_status st = run_pass(L, 1);
@@ -1075,13 +1089,22 @@ static fl_status load(loader *L, fl_table **out)
                     return FL_ENOMEM;
             }
         }
-        if ((st = rewind_input(L)) != FL_OK || (st = run_pass(L, 2)) != FL_OK)
+        rewind_input(L);
+        if ((st = run_pass(L, 2)) != FL_OK)
             return st;
         if (L->row != L->nrows)
             return fl_seterr(L->err, FL_EIO,
                              "%s: the file changed while it was being read",
                              L->name);
     }
+    return finish_table(L, out);
+}
+
+/* The loaded columns become the table: all-null columns are strings, every
+ * column is padded to nrows. */
+static fl_status finish_table(loader *L, fl_table **out)
+{
+    fl_status st;
     fl_column **cols = fl_malloc((size_t)L->ncols * sizeof *cols);
     if (!cols)
         return FL_ENOMEM;
@@ -1104,6 +1127,215 @@ static fl_status load(loader *L, fl_table **out)
                       out, L->err);
     fl_free(cols);
     return st;
+}
+
+/* ---- two halves at once --------------------------------------------------
+ * A file of PAR_MIN_BYTES or more is split at the first line end after its
+ * middle and parsed by two loaders at once, the second on a worker thread.
+ * The second reads the header line (so that it sets up the same columns),
+ * then its own range. Then the halves are joined column by column.
+ *
+ * The split is right when the first half ends outside a quoted field: then
+ * libcsv's state at the split is exactly that of a serial parse there, and
+ * the second half starts on a row. The first half's parse tells: it ends
+ * with an "unterminated quote" error otherwise (CSV_STRICT_FINI). So no
+ * quote scan is needed; quoted fields, also with line ends, are fine.
+ *
+ * Whatever is not the plain case -- an error in either half, a column that
+ * needs the second pass, types the serial parse would not have joined the
+ * same way, a split inside quotes -- and the halves are dropped and the
+ * file is loaded on one thread, which gives the exact table and messages
+ * numbered from the file's first line. Types join as the serial parse
+ * would: equal; int then float (the ints become doubles, as the serial
+ * demotion does); date and timestamp (dates are midnight); a column with
+ * only nulls so far takes the other's type. */
+#define PAR_MIN_BYTES ((uint64_t)16 << 20)
+
+typedef struct half {
+    loader L;
+    fl_error err;
+    fl_status st;
+} half;
+
+static void *second_half_main(void *arg)
+{
+    half *h = arg;
+    h->st = run_pass(&h->L, 1);
+    return NULL;
+}
+
+/* Appends b's rows (nb of them; b may be NULL: all null) to a, which holds
+ * na rows. a and b have the same type here; string codes of b are
+ * re-interned into a's dictionary. */
+static fl_status append_rows(fl_column *a, int64_t na, const fl_column *b,
+                             int64_t nb, fl_error *err)
+{
+    fl_status st = fl_column_reserve(a, na + nb, err);
+    if (st != FL_OK)
+        return st;
+    if (!b) {
+        while (st == FL_OK && a->length < na + nb)
+            st = fl_column_append_null(a, err);
+        return st;
+    }
+    size_t w = fl_type_width(a->type);
+    if (a->type == FL_STRING) {
+        int32_t count = b->dict->count;
+        int32_t *map = fl_malloc((size_t)(count ? count : 1) * sizeof *map);
+        if (!map)
+            return FL_ENOMEM;
+        for (int32_t k = 0; st == FL_OK && k < count; k++)
+            st = fl_dict_intern_nfc(a->dict, fl_dict_str(b->dict, k),
+                                    (size_t)fl_dict_len(b->dict, k), &map[k],
+                                    err);
+        int32_t *dst = FL_I32(a) + na;
+        const int32_t *src = FL_I32(b);
+        for (int64_t i = 0; st == FL_OK && i < nb; i++)
+            dst[i] = fl_column_valid(b, i) ? map[src[i]] : 0;
+        fl_free(map);
+        if (st != FL_OK)
+            return st;
+    } else {
+        memcpy((char *)a->data + (size_t)na * w, b->data, (size_t)nb * w);
+    }
+    a->length = na + nb;
+    for (int64_t i = 0; st == FL_OK && b->validity && i < nb; i++)
+        if (!fl_column_valid(b, i))
+            st = fl_column_set_null(a, na + i, err);
+    return st;
+}
+
+/* Joins column j of the second half into the first, or sets *ok = 0 when
+ * the types do not join the way the serial parse would have. */
+static fl_status join_column(csv_col *a, int64_t na, csv_col *b, int64_t nb,
+                             int *ok, fl_error *err)
+{
+    fl_status st;
+    if (!a->col && !b->col)
+        return FL_OK; /* only nulls: finish_table makes it a string column */
+    if (!a->col) {    /* the first half saw only nulls */
+        a->type = b->type;
+        if (!(a->col = fl_column_new(b->type, na + nb, NULL)))
+            return FL_ENOMEM;
+        if ((st = pad_nulls(a->col, na, err)) != FL_OK)
+            return st;
+    } else if (b->col && a->type != b->type) {
+        if (a->type == FL_INT && b->type == FL_FLOAT && !a->declared) {
+            ints_to_floats(a->col);
+            a->type = FL_FLOAT;
+        } else if (a->type == FL_DATE && b->type == FL_TIMESTAMP &&
+                   !a->declared) {
+            fl_column *ts;
+            if ((st = fl_column_cast(a->col, FL_TIMESTAMP, &ts, err)) != FL_OK)
+                return st;
+            fl_column_unref(a->col);
+            a->col = ts;
+            a->type = FL_TIMESTAMP;
+        } else if (a->type == FL_TIMESTAMP && b->type == FL_DATE &&
+                   !a->declared) {
+            fl_column *ts;
+            if ((st = fl_column_cast(b->col, FL_TIMESTAMP, &ts, err)) != FL_OK)
+                return st;
+            fl_column_unref(b->col);
+            b->col = ts;
+            b->type = FL_TIMESTAMP;
+        } else {
+            *ok = 0; /* e.g. float then int texts: "-0" would differ */
+            return FL_OK;
+        }
+    }
+    st = pad_nulls(a->col, na, err); /* a's trailing nulls, if any */
+    if (st == FL_OK)
+        st = append_rows(a->col, na, b->col, nb, err);
+    if (b->col) { /* free the half as soon as it is copied */
+        fl_column_unref(b->col);
+        b->col = NULL;
+    }
+    return st;
+}
+
+/* Tries the two-halves load of the open file fd (size bytes). Returns 1
+ * with *st set (FL_OK and *out, or FL_ENOMEM) when it took place, 0 when the
+ * file is to be loaded on one thread. */
+static int load_halves(const char *name, int fd, uint64_t size,
+                       const fl_csv_options *opts, fl_table **out,
+                       fl_error *err, fl_status *st)
+{
+    if (size < PAR_MIN_BYTES || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return 0;
+    /* the header line: it must be the first line and hold no quote */
+    char buf[4096];
+    ssize_t n = pread(fd, buf, sizeof buf, 0);
+    if (n < 4)
+        return 0;
+    size_t skip = memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    char *nl = memchr(buf, '\n', (size_t)n);
+    if (!nl || buf[skip] == '\n' || buf[skip] == '\r' ||
+        memchr(buf, '"', (size_t)(nl - buf)))
+        return 0;
+    uint64_t header_end = (uint64_t)(nl - buf) + 1;
+    /* the split: after the first line end past the middle */
+    uint64_t mid = size / 2;
+    n = pread(fd, buf, sizeof buf, (off_t)mid);
+    if (n <= 0 || !(nl = memchr(buf, '\n', (size_t)n)))
+        return 0;
+    uint64_t split = mid + (uint64_t)(nl - buf) + 1;
+    if (split <= header_end || split >= size)
+        return 0;
+
+    fl_csv_options o = opts ? *opts : (fl_csv_options){0};
+    o.progress = NULL; /* the halves would each count their own bytes */
+    half *h = fl_calloc(2, sizeof *h);
+    if (!h)
+        return 0;
+    int ran = 0, ok = 1;
+    fl_status s0 = loader_init(&h[0].L, name, &o, &h[0].err);
+    fl_status s1 = loader_init(&h[1].L, name, &o, &h[1].err);
+    for (int i = 0; i < 2; i++) {
+        h[i].L.fd = fd; /* shared: pread only; not closed by loader_free */
+        h[i].L.chunk = fl_malloc(CHUNK_SIZE);
+        if (!h[i].L.chunk)
+            s0 = FL_ENOMEM;
+    }
+    h[0].L.end = split;
+    h[0].L.total = split;
+    h[1].L.gap_from = header_end;
+    h[1].L.gap_to = split;
+    h[1].L.end = size;
+    h[1].L.total = header_end + (size - split);
+    pthread_t th;
+    if (s0 == FL_OK && s1 == FL_OK &&
+        pthread_create(&th, NULL, second_half_main, &h[1]) == 0) {
+        ran = 1;
+        h[0].st = run_pass(&h[0].L, 1);
+        pthread_join(th, NULL);
+    }
+    loader *a = &h[0].L, *b = &h[1].L;
+    ok = ran && h[0].st == FL_OK && h[1].st == FL_OK && !a->in_header &&
+         !b->in_header && !a->need_reread && !b->need_reread &&
+         a->ncols == b->ncols && a->nrows + b->nrows <= FL_MAX_ROWS;
+    for (int j = 0; ok && j < a->ncols; j++)
+        ok = strcmp(a->names[j], b->names[j]) == 0;
+    fl_status res = FL_OK;
+    for (int j = 0; ok && res == FL_OK && j < a->ncols; j++)
+        res =
+            join_column(&a->cols[j], a->nrows, &b->cols[j], b->nrows, &ok, err);
+    if (ok && res == FL_OK) {
+        a->err = err;
+        a->nrows += b->nrows;
+        res = finish_table(a, out);
+    }
+    for (int i = 0; i < 2; i++) {
+        h[i].L.fd = -1;
+        loader_free(&h[i].L);
+    }
+    fl_free(h);
+    if (!ok)
+        return 0; /* the serial load decides (also about errors) */
+    if (res == FL_ENOMEM)
+        fl_seterr(err, res, "%s: out of memory while loading", name);
+    *st = res;
+    return 1;
 }
 
 /* Runs the load (unless out is NULL: done already) and cleans up; an
@@ -1157,7 +1389,7 @@ fl_status fl_csv_read(const char *path, const char *display_name,
     L.total = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
     if (st == FL_OK && !(L.chunk = fl_malloc(CHUNK_SIZE)))
         st = FL_ENOMEM;
-    if (st == FL_OK)
+    if (st == FL_OK && !load_halves(name, fd, L.total, opts, out, err, &st))
         st = load(&L, out);
     if (st == FL_OK && cacheable)
         fl_cache_save(&key, L.fd, *out); /* best effort */
