@@ -6,6 +6,8 @@
 #   -- expect: TEXT        text that must appear on standard error
 #   -- absent: PATH        a file (relative to the work folder) that must not
 #                          exist afterwards; repeatable
+#   -- present: PATH       a file that must exist afterwards (for the runs
+#                          that must succeed)
 # Every run gets --timeout 2 unless the script sets its own, and fails if the
 # process takes longer than 20 s (a guard against a hang, not a speed test).
 #
@@ -17,6 +19,7 @@
 #   W/outside.lua        a Lua file outside the library folders
 #   W/scripts/NAME.lua   the script, and W/scripts/evil.so
 #   W/run/               the current folder of the run
+#   W/out/               a folder for --out
 # usage: sh tests/hostile/run.sh BINARY
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -32,7 +35,7 @@ field() { sed -n "s/^-- $1: //p" "$2"; }
 for script in "$here"/*.lua; do
     name=$(basename "$script")
     W="$tmp/${name%.lua}"
-    mkdir -p "$W/data" "$W/scripts" "$W/run"
+    mkdir -p "$W/data" "$W/scripts" "$W/run" "$W/out"
     cp "$root/samples/leads.csv" "$W/data/leads.csv"
     printf 'a,b\n1,2\n' >"$W/secret.csv"
     ln -s ../secret.csv "$W/data/link.csv"
@@ -62,7 +65,8 @@ for script in "$here"/*.lua; do
     why=""
     [ "$rc" -eq "$status" ] || why="exit status $rc, expected $status"
     [ "$rc" -eq 137 ] && why="still running after 20 s (killed)"
-    if [ -z "$why" ] && ! grep -qF -- "$expect" "$W/stderr"; then
+    if [ -z "$why" ] && [ -n "$expect" ] &&
+        ! grep -qF -- "$expect" "$W/stderr"; then
         why="standard error lacks '$expect'"
     fi
     if [ -z "$why" ] && grep -q "AddressSanitizer\|runtime error:\|LeakSanitizer" "$W/stderr"; then
@@ -74,6 +78,9 @@ for script in "$here"/*.lua; do
             why="$why${why:+; }$f was created"
             rm -f "$p"
         fi
+    done
+    for f in $(field present "$script"); do
+        [ -e "$W/$f" ] || why="$why${why:+; }$f was not written"
     done
     if [ -z "$why" ]; then
         pass=$((pass + 1))
