@@ -30,7 +30,10 @@ if [ -n "$need" ]; then
 fi
 
 # the engine without the Lua binding and the command
-src=$(ls engine/fl_*.c | grep -v -e fl_main.c -e fl_lua)
+src=""
+for f in engine/fl_*.c; do
+    case "$f" in engine/fl_main.c | engine/fl_lua*) ;; *) src="$src $f" ;; esac
+done
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -D_GNU_SOURCE -Iengine $(pkg-config --cflags libutf8proc)"
 libs="$(pkg-config --libs libutf8proc) -lcsv -lm -lpthread"
@@ -42,7 +45,7 @@ for target in csv expr; do
         $src $libs
     work=$(mktemp -d)
     cp "tests/fuzz/corpus/$target"/* "$work"/
-    echo "fuzz_$target: ${seconds}s from $(ls "$work" | wc -l) seeds"
+    echo "fuzz_$target: ${seconds}s from $(find "$work" -type f | wc -l) seeds"
     if ! "build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
         -artifact_prefix=build/fuzz/ "$work" >"build/fuzz/$target.log" 2>&1; then

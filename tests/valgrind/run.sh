@@ -9,7 +9,7 @@
 # Installs valgrind with apt-get when missing.
 # usage: sh tests/valgrind/run.sh [BINARY]    (default ./funnel-lua)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 bin=${1:-./funnel-lua}
 if ! command -v valgrind >/dev/null 2>&1; then
     SUDO=""
