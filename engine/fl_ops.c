@@ -719,52 +719,23 @@ static fl_status join_names(const fl_table *left, const fl_table *right,
     return FL_OK;
 }
 
-fl_status fl_table_join(const fl_table *left, const fl_table *right,
-                        const char *lkey, const char *rkey, fl_join_how how,
-                        const char *suffix, fl_table **out, fl_error *err)
+/* The pairs of a join, the usual way: a hash table over the right keys,
+ * probed by each left row once. lk is overwritten. */
+static fl_status pairs_hash_right(const fl_table *left, const fl_table *right,
+                                  fl_join_how how, int64_t *lk,
+                                  const uint8_t *lok, const int64_t *rk,
+                                  const uint8_t *rok, int32_t **lidx_out,
+                                  int32_t **ridx_out, int64_t *total_out,
+                                  fl_error *err)
 {
-    int li = fl_table_find(left, lkey), ri = fl_table_find(right, rkey);
-    if (li < 0)
-        return no_column("join (left table)", lkey, left, err);
-    if (ri < 0)
-        return no_column("join (right table)", rkey, right, err);
-    const fl_column *lc = left->cols[li], *rc = right->cols[ri];
-    key_kind kind = KEY_INT;
-    fl_status st = key_kind_of(lc, rc, lkey, rkey, &kind, err);
-    if (st != FL_OK)
-        return st;
-
-    int64_t nl = left->nrows, nr = right->nrows;
-    int ncap = left->ncols + right->ncols;
+    int64_t nl = left->nrows, nr = right->nrows, total = 0;
     join_hash h = {0};
-    int32_t *code_map = NULL, *lidx = NULL, *ridx = NULL;
-    int64_t *lk = fl_malloc((size_t)(nl ? nl : 1) * sizeof *lk);
-    int64_t *rk = fl_malloc((size_t)(nr ? nr : 1) * sizeof *rk);
-    uint8_t *lok = fl_malloc((size_t)(nl ? nl : 1));
-    uint8_t *rok = fl_malloc((size_t)(nr ? nr : 1));
-    const char **names = fl_malloc((size_t)ncap * sizeof *names);
-    char **suffixed =
-        fl_calloc((size_t)(right->ncols ? right->ncols : 1), sizeof *suffixed);
-    fl_column **cols = fl_calloc((size_t)ncap, sizeof *cols);
-    if (!lk || !rk || !lok || !rok || !names || !suffixed || !cols) {
-        st = oom(err);
-        goto done;
-    }
-    int drop = strcmp(lkey, rkey) == 0 ? ri : -1, nout = 0;
-    if ((st = join_names(left, right, drop, suffix, names, suffixed, &nout,
-                         err)) != FL_OK)
-        goto done;
-    if (lc->type == FL_STRING &&
-        (st = map_codes(lc, right, rc, &code_map, err)) != FL_OK)
-        goto done;
-    reduce_keys(left, lc, kind, NULL, lk, lok);
-    reduce_keys(right, rc, kind, code_map, rk, rok);
+    int32_t *lidx = NULL, *ridx = NULL;
+    fl_status st;
     if ((st = hash_build(&h, rk, rok, nr, err)) != FL_OK)
         goto done;
-
     /* pass 1: the number of output rows. lk[r] is not needed afterwards,
      * so it keeps the first matching right row (or -1) for pass 2. */
-    int64_t total = 0;
     for (int64_t r = 0; r < nl; r++) {
         int32_t first = -1;
         if (lok[r]) {
@@ -788,6 +759,8 @@ fl_status fl_table_join(const fl_table *left, const fl_table *right,
     lidx = fl_malloc(tsz * sizeof *lidx);
     ridx = fl_malloc(tsz * sizeof *ridx);
     if (!lidx || !ridx) {
+        fl_free(lidx);
+        fl_free(ridx);
         st = oom(err);
         goto done;
     }
@@ -804,6 +777,136 @@ fl_status fl_table_join(const fl_table *left, const fl_table *right,
             ridx[k++] = (int32_t)fl_table_row(right, m);
         }
     }
+    *lidx_out = lidx;
+    *ridx_out = ridx;
+    *total_out = total;
+done:
+    hash_free(&h);
+    return st;
+}
+
+/* The pairs of a join whose left side is much smaller than its right (a
+ * few deals against all leads): the hash table is built over the left keys
+ * and the right rows probe it, so that no table of the large side is built.
+ * The pairs come out in the same order as from the usual way -- by left
+ * row, then matching right rows in row order -- by counting each left
+ * row's matches first and placing them at its offset. rk is overwritten. */
+static fl_status pairs_small_left(const fl_table *left, const fl_table *right,
+                                  fl_join_how how, const int64_t *lk,
+                                  const uint8_t *lok, int64_t *rk,
+                                  const uint8_t *rok, int32_t **lidx_out,
+                                  int32_t **ridx_out, int64_t *total_out,
+                                  fl_error *err)
+{
+    int64_t nl = left->nrows, nr = right->nrows;
+    join_hash h = {0};
+    int64_t *pos = fl_calloc((size_t)(nl ? nl : 1), sizeof *pos);
+    fl_status st = pos ? hash_build(&h, lk, lok, nl, err) : oom(err);
+    if (st != FL_OK)
+        goto done;
+    /* matches per left row; rk[r] becomes the first left row of r's
+     * chain, or -1 */
+    for (int64_t r = 0; r < nr; r++) {
+        int32_t first = -1;
+        if (rok[r]) {
+            first = h.head[hash_slot(&h, rk[r])];
+            for (int32_t l = first; l >= 0; l = h.next[l])
+                pos[l]++;
+        }
+        rk[r] = first;
+    }
+    int64_t total = 0;
+    for (int64_t l = 0; l < nl; l++) {
+        int64_t n = pos[l] ? pos[l] : how == FL_JOIN_LEFT;
+        pos[l] = total;
+        total += n;
+    }
+    if (total > FL_MAX_ROWS) {
+        st = fl_seterr(err, FL_EINVAL,
+                       "join: the result would have %" PRId64
+                       " rows, more than a table can hold (%" PRId64 ")",
+                       total, FL_MAX_ROWS);
+        goto done;
+    }
+    size_t tsz = (size_t)(total ? total : 1);
+    int32_t *lidx = fl_malloc(tsz * sizeof *lidx);
+    int32_t *ridx = fl_malloc(tsz * sizeof *ridx);
+    if (!lidx || !ridx) {
+        fl_free(lidx);
+        fl_free(ridx);
+        st = oom(err);
+        goto done;
+    }
+    /* unmatched left rows of a left join: their one row, right missing */
+    for (int64_t l = 0; l < nl; l++) {
+        int64_t next = l + 1 < nl ? pos[l + 1] : total;
+        if (how == FL_JOIN_LEFT && next - pos[l] == 1) {
+            lidx[pos[l]] = (int32_t)fl_table_row(left, l);
+            ridx[pos[l]] = -1; /* overwritten below when it has a match */
+        }
+    }
+    for (int64_t r = 0; r < nr; r++)
+        for (int32_t l = (int32_t)rk[r]; l >= 0; l = h.next[l]) {
+            int64_t p = pos[l]++;
+            lidx[p] = (int32_t)fl_table_row(left, l);
+            ridx[p] = (int32_t)fl_table_row(right, r);
+        }
+    *lidx_out = lidx;
+    *ridx_out = ridx;
+    *total_out = total;
+done:
+    hash_free(&h);
+    fl_free(pos);
+    return st;
+}
+
+fl_status fl_table_join(const fl_table *left, const fl_table *right,
+                        const char *lkey, const char *rkey, fl_join_how how,
+                        const char *suffix, fl_table **out, fl_error *err)
+{
+    int li = fl_table_find(left, lkey), ri = fl_table_find(right, rkey);
+    if (li < 0)
+        return no_column("join (left table)", lkey, left, err);
+    if (ri < 0)
+        return no_column("join (right table)", rkey, right, err);
+    const fl_column *lc = left->cols[li], *rc = right->cols[ri];
+    key_kind kind = KEY_INT;
+    fl_status st = key_kind_of(lc, rc, lkey, rkey, &kind, err);
+    if (st != FL_OK)
+        return st;
+
+    int64_t nl = left->nrows, nr = right->nrows, total = 0;
+    int ncap = left->ncols + right->ncols;
+    int32_t *code_map = NULL, *lidx = NULL, *ridx = NULL;
+    int64_t *lk = fl_malloc((size_t)(nl ? nl : 1) * sizeof *lk);
+    int64_t *rk = fl_malloc((size_t)(nr ? nr : 1) * sizeof *rk);
+    uint8_t *lok = fl_malloc((size_t)(nl ? nl : 1));
+    uint8_t *rok = fl_malloc((size_t)(nr ? nr : 1));
+    const char **names = fl_malloc((size_t)ncap * sizeof *names);
+    char **suffixed =
+        fl_calloc((size_t)(right->ncols ? right->ncols : 1), sizeof *suffixed);
+    fl_column **cols = fl_calloc((size_t)ncap, sizeof *cols);
+    if (!lk || !rk || !lok || !rok || !names || !suffixed || !cols) {
+        st = oom(err);
+        goto done;
+    }
+    int drop = strcmp(lkey, rkey) == 0 ? ri : -1, nout = 0;
+    if ((st = join_names(left, right, drop, suffix, names, suffixed, &nout,
+                         err)) != FL_OK)
+        goto done;
+    if (lc->type == FL_STRING &&
+        (st = map_codes(lc, right, rc, &code_map, err)) != FL_OK)
+        goto done;
+    reduce_keys(left, lc, kind, NULL, lk, lok);
+    reduce_keys(right, rc, kind, code_map, rk, rok);
+    if (nl * 4 < nr) /* a few left rows, many right ones */
+        st = pairs_small_left(left, right, how, lk, lok, rk, rok, &lidx, &ridx,
+                              &total, err);
+    else
+        st = pairs_hash_right(left, right, how, lk, lok, rk, rok, &lidx, &ridx,
+                              &total, err);
+    if (st != FL_OK)
+        goto done;
     int c = 0;
     for (int i = 0; i < left->ncols; i++, c++)
         if ((st = fl_column_gather(left->cols[i], lidx, total, &cols[c],
@@ -825,7 +928,6 @@ done:
     if (suffixed)
         for (int j = 0; j < right->ncols; j++)
             fl_free(suffixed[j]);
-    hash_free(&h);
     fl_free(code_map);
     fl_free(lk);
     fl_free(rk);

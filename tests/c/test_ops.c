@@ -983,3 +983,55 @@ Test(ops, allocation_failures_leave_nothing_behind)
         }
     }
 }
+
+/* The join tables above with 30 more right rows whose keys match nothing,
+ * spread before, between and after the others: the left side is now much
+ * smaller (6 rows against 36), which builds the hash table over the left
+ * keys (fl_ops.c, pairs_small_left). The answers must be the same, in the
+ * same order, as worked out above for the usual way. */
+static void join_tables_big_right(fl_table **l, fl_table **r)
+{
+    fl_table *r6;
+    join_tables(l, &r6);
+    fl_table_unref(r6);
+    int64_t rid[36], rv[36];
+    int rnull[36] = {0};
+    int k = 0;
+    const int64_t core_id[] = {2, 1, 2, 5, 0, 1},
+                  core_v[] = {10, 20, 30, 40, 50, 60};
+    for (int i = 0; i < 6; i++) {
+        for (int e = 0; e < 5; e++, k++) { /* 5 unmatched rows before each */
+            rid[k] = 100 + k;
+            rv[k] = -1;
+        }
+        rid[k] = core_id[i];
+        rv[k] = core_v[i];
+        rnull[k++] = i == 4;
+    }
+    const char *rn[] = {"id", "rv"};
+    fl_column *rc[] = {tu_int_col(rid, rnull, 36), tu_int_col(rv, NULL, 36)};
+    *r = table(2, rn, rc);
+}
+
+Test(ops, join_small_left_big_right_same_answers)
+{
+    fl_table *l, *r, *o;
+    join_tables_big_right(&l, &r);
+    fl_error err;
+    cr_assert_eq(
+        fl_table_join(l, r, "id", "id", FL_JOIN_INNER, "_right", &o, &err),
+        FL_OK, "%s", err.msg);
+    cr_assert_str_eq(vals(o, "id"), "1|1|2|2|2|2");
+    cr_assert_str_eq(vals(o, "lv"), "a|a|b|b|c|c");
+    cr_assert_str_eq(vals(o, "rv"), "20|60|10|30|10|30");
+    fl_table_unref(o);
+    cr_assert_eq(
+        fl_table_join(l, r, "id", "id", FL_JOIN_LEFT, "_right", &o, &err),
+        FL_OK, "%s", err.msg);
+    cr_assert_str_eq(vals(o, "id"), "1|1|2|2|2|2|3|null|4");
+    cr_assert_str_eq(vals(o, "lv"), "a|a|b|b|c|c|d|e|f");
+    cr_assert_str_eq(vals(o, "rv"), "20|60|10|30|10|30|null|null|null");
+    fl_table_unref(o);
+    fl_table_unref(l);
+    fl_table_unref(r);
+}
