@@ -572,8 +572,9 @@ static void *watchdog(void *arg)
     _exit(1);
 }
 
-/* pcall / xpcall / coroutine.resume wrapper: calls the original (upvalue 1)
- * and re-raises its error when a run limit was reached. */
+/* pcall / xpcall / coroutine.resume / load / coroutine.close wrapper: calls
+ * the original (upvalue 1) and re-raises its error (the second result after
+ * a false or nil first) when a run limit was reached. */
 static int guarded_call(lua_State *L)
 {
     int n = lua_gettop(L);
@@ -610,6 +611,10 @@ static void setup_limits(lua_State *L, options *o)
     guard(L, NULL, "pcall");
     guard(L, NULL, "xpcall");
     guard(L, "coroutine", "resume");
+    /* these two also return an error instead of raising it: load's reader
+     * function runs protected, close returns a __close handler's error */
+    guard(L, NULL, "load");
+    guard(L, "coroutine", "close");
     if (o->timeout > 0) {
         /* one watchdog per process: for `funnel-lua test` the limit is for
          * all its files together, counted from the first */
