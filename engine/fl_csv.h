@@ -4,7 +4,11 @@
  * Layer: engine/, above fl_column and fl_time; parses with libcsv.
  *
  * The file is streamed in fixed-size chunks: peak memory is the columns plus
- * a bounded buffer. Header row required; delimiter detected among , ; TAB |
+ * a bounded buffer. A file of 16 MiB or more is parsed in two halves on two
+ * threads when that gives the same table (fl_csv.c, "two halves at once");
+ * when fl_cache_configure() set a cache folder, fl_csv_read first looks for
+ * the columnar cache of the unchanged file and saves one after parsing
+ * (fl_cache.h). Header row required; delimiter detected among , ; TAB |
  * from the header line unless given; UTF-8 BOM skipped; CRLF or LF; quoted
  * fields may hold delimiters, doubled quotes and newlines; blank lines are
  * skipped; the last line may lack a newline.
