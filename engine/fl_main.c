@@ -495,9 +495,20 @@ static volatile sig_atomic_t timed_out, run_done;
 static double limit_seconds;
 static const char *watchdog_tmp; /* --out's temporary file, to remove */
 
-static int limit_reached(void)
+/* Non-zero when the error at idx ends the run: any error once the time is
+ * up, and a memory error once the memory limit refused an allocation. Not
+ * any error after a refusal: Lua recovers from a refused allocation by a
+ * full collection and a retry, and the script then goes on normally. */
+static int limit_error(lua_State *L, int idx)
 {
-    return timed_out || fl_alloc_limit_hit();
+    if (timed_out)
+        return 1;
+    if (!fl_alloc_limit_hit() || lua_type(L, idx) != LUA_TSTRING)
+        return 0;
+    const char *msg = lua_tostring(L, idx);
+    /* Lua's own (LUA_ERRMEM) message, or the engine's FL_ENOMEM ones */
+    return strcmp(msg, "not enough memory") == 0 ||
+           strstr(msg, "out of memory") != NULL;
 }
 
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -581,7 +592,7 @@ static int guarded_call(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, n, LUA_MULTRET);
-    if (limit_reached() && !lua_toboolean(L, 1)) {
+    if (!lua_toboolean(L, 1) && limit_error(L, 2)) {
         lua_settop(L, 2);
         return lua_error(L);
     }
@@ -714,7 +725,7 @@ static int report(lua_State *L, int status)
 {
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        if (fl_alloc_limit_hit())
+        if (!timed_out && limit_error(L, -1))
             fprintf(stderr, "funnel-lua: memory limit of %.0f MiB exceeded\n",
                     (double)fl_alloc_limit() / (1024.0 * 1024.0));
         fprintf(stderr, "%s\n", msg ? msg : "(error without message)");
