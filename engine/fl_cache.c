@@ -326,21 +326,20 @@ static int read_full(int fd, void *buf, size_t n)
     return 0;
 }
 
-/* Asks for transparent huge pages on a large fresh buffer: most of the time
- * of reading a cache entry goes to the kernel faulting in and clearing 4 KiB
- * pages of the columns; with 2 MiB pages that is a fraction. Advice only:
- * ignored where THP is off. */
-static void advise_huge(void *p, size_t n)
+/* Faults in a large fresh buffer in one call before it is read into: most
+ * of the time of reading a cache entry goes to the kernel faulting in the
+ * columns' pages one by one. (Transparent huge pages were faster on an
+ * idle machine, but their compaction stalls made a load after other big
+ * processes take seconds.) Advice only: an older kernel ignores it. */
+static void prefault(void *p, size_t n)
 {
-#ifdef MADV_HUGEPAGE
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
     uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
     uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
     if (n >= ((size_t)4 << 20) && e > a)
-        madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
+        madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
 
 /* The values of a freshly read column (bitmap already read) are what a
@@ -468,7 +467,7 @@ static int read_columns(int fd, const file_header *h, cursor *m, fl_table **out)
         }
         c->length = h->nrows;
         size_t n = (size_t)c->length * fl_type_width(c->type);
-        advise_huge(c->data, n);
+        prefault(c->data, n);
         ok = read_full(fd, c->data, n) == 0 &&
              (!cd[j].has_validity ||
               read_validity(fd, c, cd[j].null_count) == 0) &&
