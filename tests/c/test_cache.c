@@ -406,3 +406,45 @@ Test(cache, allocation_failures, .init = setup, .fini = teardown)
         }
     }
 }
+
+/* A table with a data section of 16 MiB or more is read back by two
+ * threads (each takes about half of the columns' bytes): the same table.
+ * 1.2M rows of an int, a float, a string and a column with nulls (8 + 8 +
+ * 4 + 8 bytes a row: 33.6 MB). */
+Test(cache, big_table_read_by_two_threads, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    enum { N = 1200000 };
+    FILE *f = fopen(csv_path, "wb");
+    cr_assert_not_null(f);
+    fputs("id,x,s,maybe\n", f);
+    for (long i = 0; i < N; i++) {
+        if (i % 5 == 0)
+            fprintf(f, "%ld,%ld.25,k%ld,\n", i, i % 1000, i % 37);
+        else
+            fprintf(f, "%ld,%ld.25,k%ld,%ld\n", i, i % 1000, i % 37, -i);
+    }
+    cr_assert_eq(fclose(f), 0);
+    fl_table *parsed = read_csv(NULL), *cached;
+    cr_assert_eq(cache_hit(NULL, &cached), 1);
+    cr_assert_eq(cached->nrows, N);
+    cr_assert_eq(cached->ncols, 4);
+    for (int j = 0; j < 4; j++) {
+        const fl_column *a = parsed->cols[j], *b = cached->cols[j];
+        cr_assert_eq(a->type, b->type);
+        cr_assert_eq(a->null_count, b->null_count);
+        size_t w = fl_type_width(a->type);
+        for (long i = 0; i < N; i++) {
+            cr_assert_eq(fl_column_valid(a, i), fl_column_valid(b, i));
+            if (fl_column_valid(a, i))
+                cr_assert(memcmp((char *)a->data + i * w,
+                                 (char *)b->data + i * w, w) == 0,
+                          "column %d row %ld", j, i);
+        }
+    }
+    cr_assert_eq(cached->cols[3]->null_count, N / 5);
+    cr_assert_eq(FL_I64(cached->cols[3])[7], -7);
+    cr_assert_str_eq(tu_str_at(cached->cols[2], 40), "k3");
+    fl_table_unref(parsed);
+    fl_table_unref(cached);
+}
