@@ -37,9 +37,11 @@
  *     int -> float         the stored ints become doubles in place, which is
  *                          exactly what parsing their texts as doubles gives
  *     date -> timestamp    stored days become midnight UTC
- *     anything -> string   the texts are lost ("007" was stored as 7, "TRUE"
- *                          as 1), so the column is marked `reread` and its
- *                          builder dropped.
+ *     anything -> string   the texts are lost ("12.50" was stored as 12.5,
+ *                          "TRUE" as 1), so the column is marked `reread`
+ *                          and its builder dropped.
+ *   A number with a leading zero ("007") makes an inferred column a string
+ *   (zip codes, account numbers), as DuckDB infers it.
  *   If any column is marked, a second pass over the input (the file is read
  *   again from the start, or the buffer walked again) fills only the marked
  *   columns, as strings from their texts (on_field2). Columns that stayed
@@ -71,6 +73,11 @@
 #define FIELD_BLOCK ((size_t)4096)
 /* First capacity of a column, unless the size of the input suggests more. */
 #define INITIAL_ROWS 1024
+
+const char *fl_csv_build_id(void)
+{
+    return __DATE__ " " __TIME__;
+}
 
 /* ==== parsing one field's text ============================================
  * Field texts are libcsv's buffer with CSV_APPEND_NULL: s[len] == 0. */
@@ -207,11 +214,23 @@ static int parse_bool(const char *s, size_t len, int declared)
     return -1;
 }
 
+/* A number written with a leading zero ("007", "-012", "00.5"): a code
+ * (zip, account number), not a quantity. Inference keeps such a column as
+ * text, as DuckDB's does; declaring the column int or float reads it as a
+ * number. "0", "0.5" and "-0.25" are numbers. */
+static int leading_zero(const char *s, size_t len)
+{
+    size_t i = len > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    return len >= i + 2 && s[i] == '0' && is_digit(s[i + 1]);
+}
+
 /* The type a column whose first non-null text is s starts as. */
 static fl_type classify(const char *s, size_t len)
 {
     int64_t i;
     double f;
+    if (leading_zero(s, len))
+        return FL_STRING;
     int r = parse_int(s, len, &i);
     if (r > 0)
         return FL_INT;
@@ -654,6 +673,8 @@ static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
     case FL_INT: {
         int64_t i;
         double f;
+        if (!c->declared && leading_zero(s, len))
+            return misfit(L, c, s, len);
         if (parse_int(s, len, &i) > 0)
             return push_i64(c->col, i, err);
         if (c->declared || !parse_float(s, len, &f))
@@ -664,7 +685,7 @@ static fl_status add_value(loader *L, csv_col *c, const char *s, size_t len)
     }
     case FL_FLOAT: {
         double f;
-        if (!parse_float(s, len, &f))
+        if ((!c->declared && leading_zero(s, len)) || !parse_float(s, len, &f))
             return misfit(L, c, s, len);
         return push_f64(c->col, f, err);
     }

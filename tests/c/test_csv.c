@@ -302,8 +302,33 @@ Test(csv, leading_zeros_stay_text_when_mixed)
     cr_assert_str_eq(tu_str_at(c, 1), "abc");
     cr_assert_str_eq(tu_str_at(c, 2), "12");
     fl_table_unref(t);
-    /* alone, they are ints */
-    t = load("code\n007\n8\n", NULL);
+    /* with numbers only, still text (a zip code, as DuckDB infers it),
+     * whether the leading zero comes first or later; "0" and "0.5" are
+     * numbers */
+    t = load("code,later,f,z\n8,1.5,0.5,0\n007,-012,00.5,-0\n", NULL);
+    fl_column *a = col(t, "code", FL_STRING), *b = col(t, "later", FL_STRING),
+              *f = col(t, "f", FL_STRING);
+    cr_assert_str_eq(tu_str_at(a, 0), "8");
+    cr_assert_str_eq(tu_str_at(a, 1), "007");
+    cr_assert_str_eq(tu_str_at(b, 0), "1.5");
+    cr_assert_str_eq(tu_str_at(b, 1), "-012");
+    cr_assert_str_eq(tu_str_at(f, 1), "00.5");
+    fl_column *z = col(t, "z", FL_INT);
+    cr_assert_eq(FL_I64(z)[0], 0);
+    cr_assert_eq(FL_I64(z)[1], 0);
+    fl_table_unref(t);
+    t = load("f\n0.5\n-0.25\n", NULL);
+    fl_column *g = col(t, "f", FL_FLOAT);
+    cr_assert_eq(FL_F64(g)[1], -0.25);
+    fl_table_unref(t);
+    /* declared int, they are numbers */
+    const char *names[] = {"code"};
+    fl_type types[] = {FL_INT};
+    fl_csv_options o = {0};
+    o.ntypes = 1;
+    o.type_cols = names;
+    o.types = types;
+    t = load("code\n007\n8\n", &o);
     fl_column *i = col(t, "code", FL_INT);
     cr_assert_eq(FL_I64(i)[0], 7);
     cr_assert_eq(FL_I64(i)[1], 8);
