@@ -51,6 +51,11 @@ fl_status fl_csv_read(const char *path, const char *display_name,
                       const fl_csv_options *opts, fl_table **out,
                       fl_error *err);
 
+/* This build of the loader (its compile date and time): part of the key of
+ * the columnar cache, so that an entry written by another build, whose
+ * inference may differ, is never used. */
+const char *fl_csv_build_id(void);
+
 /* Same from a memory buffer (tests, fuzzing). */
 fl_status fl_csv_read_buffer(const char *buf, size_t len, const char *name,
                              const fl_csv_options *opts, fl_table **out,
