@@ -165,6 +165,8 @@ static int64_t take_i64(cursor *c)
 /* The options that change the loaded table, as bytes to compare. */
 static void serialize_opts(bytes *b, const fl_csv_options *o)
 {
+    const char *build = fl_csv_build_id(); /* another loader: another key */
+    put(b, build, strlen(build) + 1);
     put(b, "delim", 5);
     char d = o ? o->delimiter : 0;
     put(b, &d, 1);
