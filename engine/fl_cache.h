@@ -14,7 +14,8 @@
  * One entry per (absolute path, load options): the file name is a hash of
  * both, so a newer version of a file replaces the older entry. An entry is
  * used only when everything it was built from still matches:
- *   - the format version;
+ *   - the format version and the loader's build (fl_csv_build_id: a
+ *     rebuilt loader may infer types differently);
  *   - the absolute path, the file's size, modification time (ns) and inode;
  *   - a hash of the first and last 64 KiB of the file (the cheap content
  *     check: an edit that keeps size and mtime is caught at either end);
