@@ -264,11 +264,16 @@ void fl_cache_key_free(fl_cache_key *key)
     memset(key, 0, sizeof *key);
 }
 
-/* dir/<hash of path and options>.flc, fl_malloc'd (NULL: no memory). */
+/* dir/<hash of path and options>.flc, fl_malloc'd (NULL: no memory). The
+ * loader's build id (the first, NUL-terminated part of key->opts) is left
+ * out of the name: a rebuilt program replaces its entries instead of
+ * adding new ones beside them. */
 static char *entry_path(const fl_cache_key *key)
 {
+    size_t skip = strnlen(key->opts, key->opts_len);
+    skip += skip < key->opts_len;
     uint64_t h = hash_more(HASH_SEED, key->path, strlen(key->path));
-    h = hash_more(h, key->opts, key->opts_len);
+    h = hash_more(h, key->opts + skip, key->opts_len - skip);
     size_t n = strlen(cache_dir) + 32;
     char *p = fl_malloc(n);
     if (p)
