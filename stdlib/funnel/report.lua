@@ -534,6 +534,44 @@ function M.bar(v, max, width)
   return s
 end
 
+--- A progress bar of `width` cells for a fraction (0..1) with a marker "│"
+-- between cells where `expected` falls: "██████▌   │     " reads "65 %
+-- done, 70 % expected by now". Without a progress, only the marker.
+function M.progress_bar(progress, expected, width)
+  local bar = M.bar(finite(progress) or 0, 1, width)
+  local cells = {}
+  for _, c in utf8.codes(bar) do cells[#cells + 1] = utf8.char(c) end
+  for i = #cells + 1, width do cells[i] = " " end
+  expected = finite(expected)
+  if expected then
+    local at = math.floor(math.max(0, math.min(expected, 1)) * width + 0.5)
+    table.insert(cells, at + 1, "│")
+  end
+  return table.concat(cells)
+end
+
+--- An interval against zero in `width` cells: "├──●──┤" from lo to hi with
+-- the estimate ●, and zero "│" (or "┼" inside the interval) on a scale
+-- symmetric around zero, so an interval that excludes zero is visibly on
+-- one side. "" when a bound is missing.
+function M.interval_line(lo, est, hi, width)
+  lo, est, hi = finite(lo), finite(est), finite(hi)
+  if not lo or not hi then return "" end
+  local scale = math.max(math.abs(lo), math.abs(hi))
+  local function cell(x)
+    if scale == 0 then return (width + 1) // 2 end
+    return math.floor((x + scale) / (2 * scale) * (width - 1) + 0.5) + 1
+  end
+  local cells = {}
+  for i = 1, width do cells[i] = " " end
+  local a, z, b = cell(lo), cell(0), cell(hi)
+  for i = a, b do cells[i] = "─" end
+  cells[a], cells[b] = "├", "┤"
+  cells[z] = (z > a and z < b) and "┼" or (z == a or z == b) and cells[z] or "│"
+  if est then cells[cell(est)] = "●" end
+  return table.concat(cells)
+end
+
 --- A sparkline of values[1..n] (n defaults to #values), from the smallest
 -- (▁) to the largest (█); a missing value is a space.
 function M.sparkline(values, n)
@@ -698,6 +736,8 @@ function Report:bars(data, opts)
 end
 
 local BAR_WIDTH = 24 -- terminal cells of the longest bar
+local PROGRESS_WIDTH = 16 -- cells of an OKR progress bar (plus its marker)
+local INTERVAL_WIDTH = 21 -- cells of an experiment's interval line
 
 -- Chart blocks as table blocks for the text formats; `md` leaves the
 -- Unicode bars out (Markdown gets plain tables).
@@ -786,12 +826,15 @@ local function expand(b, md)
     local summary = {}
     for i, o in ipairs(rv.objectives) do
       summary[i] = { objective = o.title, owner = o.owner, progress = o.progress, expected = o.expected,
-        status = o.status }
+        status = o.status, bar = M.progress_bar(o.progress, o.expected, PROGRESS_WIDTH) }
     end
-    out[#out + 1] = { type = "table", rows = summary, columns = {
+    local summary_columns = {
       { key = "objective", title = "Objective" }, { key = "owner", title = "Owner" },
-      { key = "progress", title = "Progress", unit = "percent" },
-      { key = "expected", title = "Expected", unit = "percent" }, { key = "status", title = "Status" } } }
+      { key = "progress", title = "Progress", unit = "percent" } }
+    if not md then summary_columns[#summary_columns + 1] = { key = "bar", title = "" } end
+    summary_columns[#summary_columns + 1] = { key = "expected", title = "Expected", unit = "percent" }
+    summary_columns[#summary_columns + 1] = { key = "status", title = "Status" }
+    out[#out + 1] = { type = "table", rows = summary, columns = summary_columns }
     for _, o in ipairs(rv.objectives) do
       out[#out + 1] = { type = "heading", level = 2, text = o.title }
       out[#out + 1] = { type = "text", text = string.format("%s · progress %s of an expected %s · %s",
@@ -805,12 +848,15 @@ local function expand(b, md)
           kr = kr.title, baseline = baseline, target = M.target_text(kr),
           current = kr.kind == "milestone" and (kr.done and "done" or "open") or cell_text(kr.current, kr.unit),
           progress = kr.progress, status = kr.status, note = kr.note,
+          bar = M.progress_bar(kr.progress, kr.expected or o.expected, PROGRESS_WIDTH),
         }
       end
       local columns = {
         { key = "kr", title = "Key result" }, { key = "baseline", title = "Baseline", unit = "count" },
         { key = "target", title = "Target", unit = "count" }, { key = "current", title = "Current", unit = "count" },
-        { key = "progress", title = "Progress", unit = "percent" }, { key = "status", title = "Status" } }
+        { key = "progress", title = "Progress", unit = "percent" } }
+      if not md then columns[#columns + 1] = { key = "bar", title = "" } end
+      columns[#columns + 1] = { key = "status", title = "Status" }
       if notes then columns[#columns + 1] = { key = "note", title = "Note" } end
       out[#out + 1] = { type = "table", rows = rows, columns = columns }
     end
@@ -842,13 +888,16 @@ local function expand(b, md)
         ci = ci and cell_text(ci[1], unit) .. " … " .. cell_text(ci[2], unit) or M.MISSING,
         lift = r.lift, p = r.adjusted_p_value or r.p_value, chance = r.chance_to_win,
         needed = c.needed, decision = c.decision,
+        line = ci and M.interval_line(ci[1], r.diff, ci[2], INTERVAL_WIDTH) or "",
       }
     end
     local diff_unit = ev.kind == "conversion" and "points" or "ratio"
     cols = { { key = "variant", title = "vs control" },
       { key = "diff", title = "Difference", unit = diff_unit },
-      { key = "ci", title = "95 % interval", unit = "count" }, { key = "lift", title = "Lift", unit = "change" },
-      { key = "p", title = "p-value", unit = "p_value" } }
+      { key = "ci", title = "95 % interval", unit = "count" } }
+    if not md then cols[#cols + 1] = { key = "line", title = "against 0" } end
+    for _, c in ipairs { { key = "lift", title = "Lift", unit = "change" },
+      { key = "p", title = "p-value", unit = "p_value" } } do cols[#cols + 1] = c end
     if ev.kind == "conversion" then cols[#cols + 1] = { key = "chance", title = "Chance to win", unit = "chance" } end
     cols[#cols + 1] = { key = "needed", title = "Users needed", unit = "count" }
     cols[#cols + 1] = { key = "decision", title = "Decision" }

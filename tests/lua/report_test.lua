@@ -113,3 +113,24 @@ test("csv format: raw numbers, the heading as section", function()
     "",
   }, "\n"))
 end)
+
+funnel.test("progress bars mark the expected progress between cells", function()
+  local report = require "funnel.report"
+  -- half of 8 cells filled, the marker after cell round(0.75 * 8) = 6
+  funnel.expect(report.progress_bar(0.5, 0.75, 8)):to_equal("████  │  ")
+  -- nothing done yet: only the marker, at the start
+  funnel.expect(report.progress_bar(nil, 0, 4)):to_equal("│    ")
+  -- done, expected at the end: marker after the last cell
+  funnel.expect(report.progress_bar(1, 1, 4)):to_equal("████│")
+end)
+
+funnel.test("an interval line shows where zero is", function()
+  local report = require "funnel.report"
+  -- scale ±2 over 9 cells: cell(x) = floor((x + 2) / 4 * 8 + 0.5) + 1, so
+  -- -1 -> 3, 0 -> 5, 0.5 -> 6, 2 -> 9; zero inside the interval is ┼
+  funnel.expect(report.interval_line(-1, 0.5, 2, 9)):to_equal("  ├─┼●──┤")
+  -- scale ±3 over 7 cells: cell(x) = floor(x + 3.5) + 1: 0 -> 4, 1 -> 5,
+  -- 2 -> 6, 3 -> 7; zero outside the interval is │
+  funnel.expect(report.interval_line(1, 2, 3, 7)):to_equal("   │├●┤")
+  funnel.expect(report.interval_line(nil, 1, 2, 7)):to_equal("")
+end)
