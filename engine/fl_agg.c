@@ -37,6 +37,7 @@
 #include "fl_agg.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,52 @@
 static fl_status oom(fl_error *err)
 {
     return fl_seterr(err, FL_ENOMEM, "out of memory");
+}
+
+/* ==== two threads ===========================================================
+ * Large group-bys split their rows (or groups) in two fixed halves: the
+ * calling thread does the first, a helper thread the second, each into its
+ * own partial arrays, which are then merged first half + second half. The
+ * split and the merge order never vary, so the same input always gives the
+ * same output; integer results, counts, min/max and top-n are exactly the
+ * one-thread ones, float sums may differ from them in the last bits (the
+ * additions are grouped differently). When the thread cannot be started the
+ * calling thread runs both halves, one after the other: same result. */
+
+int fl_agg_par_min_rows = 1 << 20;
+
+/* The partial per-group arrays of the helper thread cost about
+ * ngroups * 48 bytes: used only while that is small next to the rows. */
+static int par_ok(int64_t nrows, int64_t ngroups)
+{
+    return nrows >= fl_agg_par_min_rows && nrows >= 2 &&
+           ngroups <= nrows / 16 + 1;
+}
+
+typedef struct par_job {
+    void (*fn)(void *);
+    void *arg;
+} par_job;
+
+static void *par_main(void *p)
+{
+    par_job *j = p;
+    j->fn(j->arg);
+    return NULL;
+}
+
+/* fn(a0) on this thread and fn(a1) on a helper thread, both done on return.
+ * fn must not allocate (everything is allocated before). */
+static void par2(void (*fn)(void *), void *a0, void *a1)
+{
+    pthread_t th;
+    par_job j = {fn, a1};
+    int started = pthread_create(&th, NULL, par_main, &j) == 0;
+    fn(a0);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fn(a1);
 }
 
 /* ==== keys as integers ======================================================
@@ -184,9 +231,23 @@ static void radix_sort(uint64_t **kv, int32_t **ix, uint64_t **tkv,
  * renumbers. All paths also give the rows per group (aggregates need them)
  * and the first row of each group (the key columns are gathered from it). */
 
+/* gid[r] = map[gid[r]] for the rows [r0, r1). */
+typedef struct renumber_part {
+    int32_t *gid;
+    const int32_t *map;
+    int64_t r0, r1;
+} renumber_part;
+
+static void renumber_range(void *p)
+{
+    renumber_part *h = p;
+    for (int64_t r = h->r0; r < h->r1; r++)
+        h->gid[r] = h->map[h->gid[r]];
+}
+
 /* Numbers the used slots (cnt[s] > 0) 0, 1, ... in slot order, renumbers
- * gid (nothing to do when every slot is used), and returns the rows per
- * group and the first row of each group. cnt is overwritten. */
+ * gid (nothing to do when the used slots are the first ones), and returns the
+ * rows per group and the first row of each group. cnt is overwritten. */
 static fl_status finish_dense(int32_t *gid, int64_t n, int32_t *cnt,
                               int64_t nslots, int64_t *ngroups, int32_t **rep,
                               int64_t **sizes, fl_error *err)
@@ -202,17 +263,25 @@ static fl_status finish_dense(int32_t *gid, int64_t n, int32_t *cnt,
         return oom(err);
     }
     int32_t next = 0;
+    int identity = 1; /* slot s is group s: the used slots come first */
     for (int64_t s = 0; s < nslots; s++) {
         if (cnt[s]) {
+            identity &= s == next;
             size[next] = cnt[s];
             cnt[s] = next++;
         } else {
             cnt[s] = -1;
         }
     }
-    if (ng != nslots)
-        for (int64_t r = 0; r < n; r++)
-            gid[r] = cnt[gid[r]];
+    if (!identity) {
+        renumber_part h[2] = {{gid, cnt, 0, n}, {gid, cnt, n / 2, n}};
+        if (par_ok(n, 0)) {
+            h[0].r1 = n / 2;
+            par2(renumber_range, &h[0], &h[1]);
+        } else {
+            renumber_range(&h[0]);
+        }
+    }
     for (int64_t g = 0; g < ng; g++)
         first[g] = -1;
     /* every group has a row, and usually all show up early */
@@ -230,37 +299,6 @@ static fl_status finish_dense(int32_t *gid, int64_t n, int32_t *cnt,
 
 /* One string key: slot = the string's rank in code point order
  * (fl_dict_ranks), the null slot is dict->count. */
-static fl_status ids_string(const fl_column *c, int64_t n, int32_t *gid,
-                            int64_t *ngroups, int32_t **rep, int64_t **sizes,
-                            fl_error *err)
-{
-    const int32_t *rank = fl_dict_ranks(c->dict);
-    if (!rank)
-        return oom(err);
-    int32_t count = c->dict->count;
-    int64_t nslots = (int64_t)count + 1;
-    int32_t *cnt = fl_calloc((size_t)nslots, sizeof *cnt);
-    if (!cnt)
-        return oom(err);
-    const int32_t *code = FL_I32(c);
-    if (!c->validity) {
-        for (int64_t r = 0; r < n; r++) {
-            int32_t s = rank[code[r]];
-            gid[r] = s;
-            cnt[s]++;
-        }
-    } else {
-        for (int64_t r = 0; r < n; r++) {
-            int32_t s = bit_valid(c->validity, r) ? rank[code[r]] : count;
-            gid[r] = s;
-            cnt[s]++;
-        }
-    }
-    fl_status st = finish_dense(gid, n, cnt, nslots, ngroups, rep, sizes, err);
-    fl_free(cnt);
-    return st;
-}
-
 /* min and span = max - min of the non-null values of an int-like column
  * (bool, int, date, timestamp); span 0 and min 0 when there are none. */
 static void int_range(const fl_column *c, int64_t n, int64_t *min,
@@ -301,73 +339,6 @@ static void int_range(const fl_column *c, int64_t n, int64_t *min,
     }
     *min = lo;
     *span = (uint64_t)hi - (uint64_t)lo;
-}
-
-/* One int-like key with a small range: slot = value - min, null slot last;
- * slot order is value order. */
-static fl_status ids_dense_int(const fl_column *c, int64_t n, int64_t min,
-                               uint64_t span, int32_t *gid, int64_t *ngroups,
-                               int32_t **rep, int64_t **sizes, fl_error *err)
-{
-    int64_t nslots = (int64_t)span + 2;
-    int32_t nullslot = (int32_t)(span + 1);
-    int32_t *cnt = fl_calloc((size_t)nslots, sizeof *cnt);
-    if (!cnt)
-        return oom(err);
-    const uint8_t *valid = c->validity;
-    switch (c->type) {
-    case FL_BOOL: {
-        const uint8_t *v = FL_U8(c);
-        for (int64_t r = 0; r < n; r++) {
-            int32_t s = v[r];
-            if (valid && !bit_valid(valid, r))
-                s = nullslot;
-            gid[r] = s;
-            cnt[s]++;
-        }
-        break;
-    }
-    case FL_DATE: {
-        const int32_t *v = FL_I32(c);
-        if (!valid) {
-            for (int64_t r = 0; r < n; r++) {
-                int32_t s = (int32_t)(v[r] - min);
-                gid[r] = s;
-                cnt[s]++;
-            }
-        } else {
-            for (int64_t r = 0; r < n; r++) {
-                int32_t s =
-                    bit_valid(valid, r) ? (int32_t)(v[r] - min) : nullslot;
-                gid[r] = s;
-                cnt[s]++;
-            }
-        }
-        break;
-    }
-    default: {
-        const int64_t *v = FL_I64(c);
-        if (!valid) {
-            for (int64_t r = 0; r < n; r++) {
-                int32_t s = (int32_t)((uint64_t)v[r] - (uint64_t)min);
-                gid[r] = s;
-                cnt[s]++;
-            }
-        } else {
-            for (int64_t r = 0; r < n; r++) {
-                int32_t s = bit_valid(valid, r)
-                                ? (int32_t)((uint64_t)v[r] - (uint64_t)min)
-                                : nullslot;
-                gid[r] = s;
-                cnt[s]++;
-            }
-        }
-        break;
-    }
-    }
-    fl_status st = finish_dense(gid, n, cnt, nslots, ngroups, rep, sizes, err);
-    fl_free(cnt);
-    return st;
 }
 
 /* The distinct composed keys seen by the hash path, in order of first
@@ -635,8 +606,8 @@ done:
 }
 
 /* Several keys, each a string or an int-like column with a small range:
- * slot = the keys' own slots (as in ids_string / ids_dense_int: rank or
- * value - min, null last) composed in mixed radix, first key most
+ * slot = the keys' own slots (rank of the dictionary code or value - min,
+ * null last) composed in mixed radix, first key most
  * significant, so slot order is the keys' lexicographic order -- the order
  * the hash path sorts its groups into. One pass per key over gid. */
 typedef struct dense_key {
@@ -646,27 +617,32 @@ typedef struct dense_key {
     const int32_t *rank; /* strings: fl_dict_ranks */
 } dense_key;
 
-static void compose_slots(const dense_key *k, int64_t n, int first,
+/* gid[r] = gid[r] * nslots + slot of row r for the rows [r0, r1); the
+ * first key just stores its slot. */
+static void compose_slots(const dense_key *k, int64_t r0, int64_t r1, int first,
                           int32_t *gid)
 {
     const fl_column *c = k->c;
     const uint8_t *valid = c->validity;
-    int32_t mul = first ? 0 : (int32_t)k->nslots;
+    int32_t mul = (int32_t)k->nslots;
     int32_t nullslot = (int32_t)(k->nslots - 1);
-    /* gid[r] = gid[r] * nslots + slot of row r (gid ignored for the first) */
-#define COMPOSE(slot_expr)                                                     \
+#define COMPOSE_WITH(prev, slot_expr)                                          \
     do {                                                                       \
         if (!valid)                                                            \
-            for (int64_t r = 0; r < n; r++)                                    \
-                gid[r] = gid[r] * mul + (int32_t)(slot_expr);                  \
+            for (int64_t r = r0; r < r1; r++)                                  \
+                gid[r] = (prev) + (int32_t)(slot_expr);                        \
         else                                                                   \
-            for (int64_t r = 0; r < n; r++)                                    \
-                gid[r] =                                                       \
-                    gid[r] * mul +                                             \
-                    (bit_valid(valid, r) ? (int32_t)(slot_expr) : nullslot);   \
+            for (int64_t r = r0; r < r1; r++)                                  \
+                gid[r] = (prev) + (bit_valid(valid, r) ? (int32_t)(slot_expr)  \
+                                                       : nullslot);            \
     } while (0)
-    if (first)
-        memset(gid, 0, (size_t)n * sizeof *gid);
+#define COMPOSE(slot_expr)                                                     \
+    do {                                                                       \
+        if (first)                                                             \
+            COMPOSE_WITH(0, slot_expr);                                        \
+        else                                                                   \
+            COMPOSE_WITH(gid[r] * mul, slot_expr);                             \
+    } while (0)
     switch (c->type) {
     case FL_STRING: {
         const int32_t *code = FL_I32(c), *rank = k->rank;
@@ -687,11 +663,60 @@ static void compose_slots(const dense_key *k, int64_t n, int first,
     default: {
         const int64_t *v = FL_I64(c);
         int64_t min = k->min;
-        COMPOSE(v[r] - min);
+        COMPOSE((uint64_t)v[r] - (uint64_t)min);
         break;
     }
     }
 #undef COMPOSE
+#undef COMPOSE_WITH
+}
+
+/* One half of the dense path: the slots of rows [r0, r1) into gid, counted
+ * in cnt (zeroed, one entry per slot). */
+typedef struct slots_part {
+    const dense_key *k;
+    int nkeys;
+    int64_t r0, r1;
+    int32_t *gid, *cnt;
+} slots_part;
+
+static void slots_range(void *p)
+{
+    slots_part *h = p;
+    for (int i = 0; i < h->nkeys; i++)
+        compose_slots(&h->k[i], h->r0, h->r1, i == 0, h->gid);
+    for (int64_t r = h->r0; r < h->r1; r++)
+        h->cnt[h->gid[r]]++;
+}
+
+/* The dense path for keys k[0..nkeys) of total slots in all: slots (two
+ * threads when worth it), then finish_dense. */
+static fl_status ids_dense(const dense_key *k, int nkeys, int64_t total,
+                           int64_t n, int32_t *gid, int64_t *ngroups,
+                           int32_t **rep, int64_t **sizes, fl_error *err)
+{
+    int par = par_ok(n, total);
+    int32_t *cnt = fl_calloc((size_t)total, sizeof *cnt);
+    int32_t *cnt2 = par ? fl_calloc((size_t)total, sizeof *cnt2) : NULL;
+    if (!cnt || (par && !cnt2)) {
+        fl_free(cnt);
+        fl_free(cnt2);
+        return oom(err);
+    }
+    slots_part h[2] = {{k, nkeys, 0, n, gid, cnt},
+                       {k, nkeys, n / 2, n, gid, cnt2}};
+    if (par) {
+        h[0].r1 = n / 2;
+        par2(slots_range, &h[0], &h[1]);
+        for (int64_t s = 0; s < total; s++)
+            cnt[s] += cnt2[s];
+        fl_free(cnt2);
+    } else {
+        slots_range(&h[0]);
+    }
+    fl_status st = finish_dense(gid, n, cnt, total, ngroups, rep, sizes, err);
+    fl_free(cnt);
+    return st;
 }
 
 /* Tries the composed dense path; *done = 0 (and nothing changed) when some
@@ -729,17 +754,95 @@ static fl_status ids_dense_multi(fl_column *const *kc, int nkeys, int64_t n,
         if (kc[i]->type == FL_STRING &&
             !(k[i].rank = fl_dict_ranks(kc[i]->dict)))
             return oom(err);
-    int32_t *cnt = fl_calloc((size_t)total, sizeof *cnt);
-    if (!cnt)
-        return oom(err);
-    for (int i = 0; i < nkeys; i++)
-        compose_slots(&k[i], n, i == 0, gid);
-    for (int64_t r = 0; r < n; r++)
-        cnt[gid[r]]++;
     *done = 1;
-    fl_status st = finish_dense(gid, n, cnt, total, ngroups, rep, sizes, err);
-    fl_free(cnt);
-    return st;
+    return ids_dense(k, nkeys, total, n, gid, ngroups, rep, sizes, err);
+}
+
+/* Too many slots for the dense path, but the keys' slots still compose
+ * (as there: mixed radix, first key most significant, nulls last) into one
+ * int64 below 2^62: *packed gets that column, whose order is the keys'
+ * order, for the hash path to group on one key instead of nkeys (a group
+ * then keeps one int64 instead of nkeys + 1). *packed = NULL when some key
+ * is a float or the product is too large. */
+typedef struct pack_part {
+    const dense_key *k;
+    int nkeys;
+    int64_t r0, r1;
+    int64_t *out;
+} pack_part;
+
+static void pack_range(void *p)
+{
+    const pack_part *h = p;
+    int64_t *out = h->out;
+    for (int i = 0; i < h->nkeys; i++) {
+        const dense_key *k = &h->k[i];
+        const fl_column *c = k->c;
+        const uint8_t *valid = c->validity;
+        int64_t mul = i == 0 ? 0 : k->nslots, nullslot = k->nslots - 1;
+        for (int64_t r = h->r0; r < h->r1; r++) {
+            int64_t slot;
+            if (valid && !bit_valid(valid, r))
+                slot = nullslot;
+            else if (c->type == FL_STRING)
+                slot = k->rank[FL_I32(c)[r]];
+            else if (c->type == FL_BOOL)
+                slot = FL_U8(c)[r];
+            else if (c->type == FL_DATE)
+                slot = (int64_t)FL_I32(c)[r] - k->min;
+            else
+                slot = (int64_t)((uint64_t)FL_I64(c)[r] - (uint64_t)k->min);
+            out[r] = out[r] * mul + slot;
+        }
+    }
+}
+
+static fl_status pack_keys(fl_column *const *kc, int nkeys, int64_t n,
+                           fl_column **packed, fl_error *err)
+{
+    dense_key k[MAX_KEYS];
+    int64_t limit = (int64_t)1 << 62, total = 1;
+    *packed = NULL;
+    for (int i = 0; i < nkeys; i++) {
+        const fl_column *c = kc[i];
+        k[i] = (dense_key){c, 0, 0, NULL};
+        if (c->type == FL_FLOAT)
+            return FL_OK;
+        if (c->type == FL_STRING) {
+            k[i].nslots = (int64_t)c->dict->count + 1;
+        } else {
+            uint64_t span;
+            int_range(c, n, &k[i].min, &span);
+            if (span >= (uint64_t)limit)
+                return FL_OK;
+            k[i].nslots = (int64_t)span + 2;
+        }
+        if (k[i].nslots > limit / total)
+            return FL_OK;
+        total *= k[i].nslots;
+    }
+    for (int i = 0; i < nkeys; i++)
+        if (kc[i]->type == FL_STRING &&
+            !(k[i].rank = fl_dict_ranks(kc[i]->dict)))
+            return oom(err);
+    fl_column *pc = fl_column_new(FL_INT, n, NULL);
+    if (!pc)
+        return oom(err);
+    fl_status st = fl_column_resize(pc, n, err);
+    if (st != FL_OK) {
+        fl_column_unref(pc);
+        return st;
+    }
+    pack_part h[2] = {{k, nkeys, 0, n, FL_I64(pc)},
+                      {k, nkeys, n / 2, n, FL_I64(pc)}};
+    if (par_ok(n, 0)) {
+        h[0].r1 = n / 2;
+        par2(pack_range, &h[0], &h[1]);
+    } else {
+        pack_range(&h[0]);
+    }
+    *packed = pc;
+    return FL_OK;
 }
 
 /* fl_group_ids, plus the number of rows in each group (*sizes_out, an
@@ -784,21 +887,35 @@ static fl_status group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
     int dense_done = 0;
     if (nkeys == 1 && ty == FL_STRING &&
         (int64_t)kc[0]->dict->count <= 4 * n + 4096) {
-        st = ids_string(kc[0], n, gid, &ngroups, &rep, &sizes, err);
+        const int32_t *rank = fl_dict_ranks(kc[0]->dict);
+        dense_key k = {kc[0], 0, (int64_t)kc[0]->dict->count + 1, rank};
+        st = rank ? ids_dense(&k, 1, k.nslots, n, gid, &ngroups, &rep, &sizes,
+                              err)
+                  : oom(err);
         dense_done = 1;
     } else if (nkeys == 1 && ty != FL_STRING && ty != FL_FLOAT) {
         int64_t min;
         uint64_t span;
         int_range(kc[0], n, &min, &span);
         if (span <= (uint64_t)(4 * n) && span <= (UINT64_C(1) << 24)) {
-            st = ids_dense_int(kc[0], n, min, span, gid, &ngroups, &rep, &sizes,
-                               err);
+            dense_key k = {kc[0], min, (int64_t)span + 2, NULL};
+            st =
+                ids_dense(&k, 1, k.nslots, n, gid, &ngroups, &rep, &sizes, err);
             dense_done = 1;
         }
     }
     if (!dense_done && nkeys > 1)
         st = ids_dense_multi(kc, nkeys, n, gid, &ngroups, &rep, &sizes,
                              &dense_done, err);
+    if (st == FL_OK && !dense_done && nkeys > 1) {
+        fl_column *packed = NULL;
+        st = pack_keys(kc, nkeys, n, &packed, err);
+        if (packed) {
+            st = ids_hash(&packed, 1, n, gid, &ngroups, &rep, &sizes, err);
+            fl_column_unref(packed);
+            dense_done = 1;
+        }
+    }
     if (st == FL_OK && !dense_done)
         st = ids_hash(kc, nkeys, n, gid, &ngroups, &rep, &sizes, err);
     if (st != FL_OK)
@@ -847,16 +964,20 @@ fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
  * the validity bitmap `valid` (NULL = all valid), with g = gid[r]. The loop
  * is written twice so that a column without nulls pays no per-row test. */
 #define FOR_VALID_ROWS(valid, gid, n, ...)                                     \
+    FOR_VALID_RANGE(valid, gid, 0, n, __VA_ARGS__)
+
+/* The same for the rows r in [r0, r1). */
+#define FOR_VALID_RANGE(valid, gid, r0, r1, ...)                               \
     do {                                                                       \
         const uint8_t *valid_ = (valid);                                       \
         if (!valid_) {                                                         \
-            for (int64_t r = 0; r < (n); r++) {                                \
+            for (int64_t r = (r0); r < (r1); r++) {                            \
                 int32_t g = (gid)[r];                                          \
                 (void)g;                                                       \
                 __VA_ARGS__                                                    \
             }                                                                  \
         } else {                                                               \
-            for (int64_t r = 0; r < (n); r++) {                                \
+            for (int64_t r = (r0); r < (r1); r++) {                            \
                 if (!bit_valid(valid_, r))                                     \
                     continue;                                                  \
                 int32_t g = (gid)[r];                                          \
@@ -984,6 +1105,68 @@ static fl_status agg_count_if(agg_ctx *x, const fl_column *c, fl_column **out,
     return FL_OK;
 }
 
+/* One half of a parallel sum: s[g] += v[r] over rows [r0, r1). */
+typedef struct sum_part {
+    const fl_column *c;
+    const int32_t *gid;
+    int64_t r0, r1;
+    void *s; /* int64_t (int column) or double sums, zeroed */
+    int ovf; /* int: some running sum wrapped */
+} sum_part;
+
+static void sum_range(void *p)
+{
+    sum_part *h = p;
+    const fl_column *c = h->c;
+    if (c->type == FL_INT) {
+        const int64_t *v = FL_I64(c);
+        int64_t *s = h->s;
+        int ovf = 0;
+        FOR_VALID_RANGE(c->validity, h->gid, h->r0, h->r1,
+                        ovf |= add_overflows(s[g], v[r], &s[g]););
+        h->ovf = ovf;
+    } else {
+        const double *v = FL_F64(c);
+        double *s = h->s;
+        FOR_VALID_RANGE(c->validity, h->gid, h->r0, h->r1, s[g] += v[r];);
+    }
+}
+
+/* Sums of c per group into s (zeroed, ng entries), on two threads when
+ * worth it; returns whether an int running sum wrapped (then s is to be
+ * redone). *st is set on an allocation failure. */
+static int sum_into(agg_ctx *x, const fl_column *c, void *s, fl_status *st,
+                    fl_error *err)
+{
+    int64_t ng = x->ngroups, n = x->nrows;
+    sum_part h[2] = {{c, x->gid, 0, n, s, 0}, {c, x->gid, n / 2, n, NULL, 0}};
+    if (!par_ok(n, ng)) {
+        sum_range(&h[0]);
+        return h[0].ovf;
+    }
+    h[0].r1 = n / 2;
+    /* int64_t and double have the same size */
+    if (!(h[1].s = fl_calloc((size_t)(ng ? ng : 1), sizeof(int64_t)))) {
+        *st = oom(err);
+        return 0;
+    }
+    par2(sum_range, &h[0], &h[1]);
+    int ovf = h[0].ovf | h[1].ovf;
+    if (c->type == FL_INT) {
+        int64_t *a = s;
+        const int64_t *b = h[1].s;
+        for (int64_t g = 0; g < ng; g++)
+            ovf |= add_overflows(a[g], b[g], &a[g]);
+    } else {
+        double *a = s;
+        const double *b = h[1].s;
+        for (int64_t g = 0; g < ng; g++)
+            a[g] += b[g];
+    }
+    fl_free(h[1].s);
+    return ovf;
+}
+
 /* sum (int -> int, float -> float) and mean (-> float). */
 static fl_status agg_sum_mean(agg_ctx *x, const fl_agg_spec *a,
                               const fl_column *c, fl_column **out,
@@ -1007,9 +1190,9 @@ static fl_status agg_sum_mean(agg_ctx *x, const fl_agg_spec *a,
     if (c->type == FL_INT) {
         const int64_t *v = FL_I64(c);
         int64_t *s = is_mean ? isum : FL_I64(res);
-        int ovf = 0;
-        FOR_VALID_ROWS(c->validity, gid, n,
-                       ovf |= add_overflows(s[g], v[r], &s[g]););
+        int ovf = sum_into(x, c, s, &st, err);
+        if (st != FL_OK)
+            goto done;
         if (ovf) {
             /* A running sum left the int64 range. Redo it counting the
              * wrap-arounds, so that the exact sum s[g] + hi[g] * 2^64 (and
@@ -1043,9 +1226,10 @@ static fl_status agg_sum_mean(agg_ctx *x, const fl_agg_spec *a,
             }
         }
     } else {
-        const double *v = FL_F64(c);
         double *s = FL_F64(res);
-        FOR_VALID_ROWS(c->validity, gid, n, s[g] += v[r];);
+        sum_into(x, c, s, &st, err);
+        if (st != FL_OK)
+            goto done;
         if (is_mean)
             for (int64_t g = 0; g < ng; g++)
                 s[g] = cnt[g] ? s[g] / (double)cnt[g] : 0;
@@ -1453,6 +1637,48 @@ typedef struct corr_acc {
     int64_t n;            /* rows where both are non-null */
 } corr_acc;
 
+/* One half of a corr pass over rows [r0, r1) into acc (pass 1: n and sums;
+ * pass 2: sums of products of deviations from acc's means). buf: 2 * CHUNK
+ * doubles of scratch. */
+typedef struct corr_part {
+    const fl_column *ca, *cb;
+    const int32_t *gid;
+    const uint8_t *both; /* NULL: every pair valid */
+    int64_t r0, r1;
+    corr_acc *acc;
+    double *buf;
+    int pass;
+} corr_part;
+
+static void corr_range(void *p)
+{
+    corr_part *h = p;
+    double *a = h->buf, *b = h->buf + CHUNK;
+    corr_acc *acc = h->acc;
+    const uint8_t *both = h->both;
+    for (int64_t r0 = h->r0; r0 < h->r1; r0 += CHUNK) {
+        int k = h->r1 - r0 < CHUNK ? (int)(h->r1 - r0) : CHUNK;
+        doubles_at(h->ca, r0, k, a);
+        doubles_at(h->cb, r0, k, b);
+        const int32_t *g = h->gid + r0;
+        for (int j = 0; j < k; j++) {
+            if (both && !bit_valid(both, r0 + j))
+                continue;
+            corr_acc *e = &acc[g[j]];
+            if (h->pass == 1) {
+                e->n++;
+                e->ma += a[j];
+                e->mb += b[j];
+            } else {
+                double da = a[j] - e->ma, db = b[j] - e->mb;
+                e->sab += da * db;
+                e->saa += da * da;
+                e->sbb += db * db;
+            }
+        }
+    }
+}
+
 /* Pearson's r over the rows where both a and b are non-null, two-pass
  * (means, then deviations). Ints are converted to double CHUNK rows at a
  * time into two small buffers, not into copies of the whole columns. */
@@ -1461,7 +1687,7 @@ static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
 {
     int64_t ng = x->ngroups, n = x->nrows;
     const int32_t *gid = x->gid;
-    corr_acc *acc = NULL;
+    corr_acc *acc = NULL, *acc2 = NULL; /* acc2: the helper thread's */
     int64_t *cnt = NULL;
     uint8_t *both = NULL;
     double *buf = NULL;
@@ -1471,8 +1697,11 @@ static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
         goto done;
     cnt = fl_calloc((size_t)(ng ? ng : 1), sizeof *cnt);
     acc = fl_calloc((size_t)(ng ? ng : 1), sizeof *acc);
-    buf = fl_malloc(2 * CHUNK * sizeof *buf);
-    if (!cnt || !acc || !buf) {
+    buf = fl_malloc(4 * CHUNK * sizeof *buf);
+    int par = par_ok(n, ng);
+    if (par)
+        acc2 = fl_calloc((size_t)(ng ? ng : 1), sizeof *acc2);
+    if (!cnt || !acc || !buf || (par && !acc2)) {
         st = oom(err);
         goto done;
     }
@@ -1488,35 +1717,41 @@ static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
             both[i] = (ca->validity ? ca->validity[i] : 0xff) &
                       (cb->validity ? cb->validity[i] : 0xff);
     }
-    double *a = buf, *b = buf + CHUNK;
+    /* two threads: the second half goes into acc2, added to acc after each
+     * pass (for pass 2 acc2 first gets the means) */
+    corr_part h[2] = {{ca, cb, gid, both, 0, n, acc, buf, 1},
+                      {ca, cb, gid, both, n / 2, n, acc2, buf + 2 * CHUNK, 1}};
+    if (acc2)
+        h[0].r1 = n / 2;
     for (int pass = 1; pass <= 2; pass++) {
-        for (int64_t r0 = 0; r0 < n; r0 += CHUNK) {
-            int k = n - r0 < CHUNK ? (int)(n - r0) : CHUNK;
-            doubles_at(ca, r0, k, a);
-            doubles_at(cb, r0, k, b);
-            const int32_t *g = gid + r0;
-            for (int j = 0; j < k; j++) {
-                if (both && !bit_valid(both, r0 + j))
-                    continue;
-                corr_acc *e = &acc[g[j]];
+        h[0].pass = h[1].pass = pass;
+        if (!acc2) {
+            corr_range(&h[0]);
+        } else {
+            par2(corr_range, &h[0], &h[1]);
+            for (int64_t i = 0; i < ng; i++) {
+                corr_acc *e = &acc[i];
+                const corr_acc *f = &acc2[i];
                 if (pass == 1) {
-                    e->n++;
-                    e->ma += a[j];
-                    e->mb += b[j];
+                    e->n += f->n;
+                    e->ma += f->ma;
+                    e->mb += f->mb;
                 } else {
-                    double da = a[j] - e->ma, db = b[j] - e->mb;
-                    e->sab += da * db;
-                    e->saa += da * da;
-                    e->sbb += db * db;
+                    e->sab += f->sab;
+                    e->saa += f->saa;
+                    e->sbb += f->sbb;
                 }
             }
         }
         if (pass == 1)
-            for (int64_t i = 0; i < ng; i++)
+            for (int64_t i = 0; i < ng; i++) {
                 if (acc[i].n) {
                     acc[i].ma /= (double)acc[i].n;
                     acc[i].mb /= (double)acc[i].n;
                 }
+                if (acc2)
+                    acc2[i] = (corr_acc){acc[i].ma, acc[i].mb, 0, 0, 0, 0};
+            }
     }
     double *m = FL_F64(res);
     for (int64_t i = 0; i < ng; i++) {
@@ -1530,6 +1765,7 @@ static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
     st = null_where_few(res, cnt, 1, err);
 done:
     fl_free(acc);
+    fl_free(acc2);
     fl_free(cnt);
     fl_free(both);
     fl_free(buf);
@@ -1716,43 +1952,143 @@ static int top_cmp(const void *pa, const void *pb)
     return top_before(a, b) ? -1 : top_before(b, a) ? 1 : 0;
 }
 
-/* The sort key of each row of c: ascending order when asc, else inverted. */
-static fl_status top_keys(const fl_column *c, int64_t n, int asc, uint64_t *key,
-                          fl_error *err)
+/* The sort keys of rows [r0, r0 + k) of c into key[0..k): ascending order
+ * when asc, else inverted. rank: fl_dict_ranks for a string column. */
+static void top_keys_at(const fl_column *c, const int32_t *rank, int64_t r0,
+                        int64_t k, int asc, uint64_t *key)
 {
     switch (c->type) {
     case FL_BOOL:
-        for (int64_t r = 0; r < n; r++)
-            key[r] = FL_U8(c)[r];
+        for (int64_t j = 0; j < k; j++)
+            key[j] = FL_U8(c)[r0 + j];
         break;
     case FL_INT:
     case FL_TIMESTAMP:
-        for (int64_t r = 0; r < n; r++)
-            key[r] = int_ukey(FL_I64(c)[r]);
+        for (int64_t j = 0; j < k; j++)
+            key[j] = int_ukey(FL_I64(c)[r0 + j]);
         break;
     case FL_FLOAT:
-        for (int64_t r = 0; r < n; r++)
-            key[r] = float_ukey(float_key(FL_F64(c)[r]));
+        for (int64_t j = 0; j < k; j++)
+            key[j] = float_ukey(float_key(FL_F64(c)[r0 + j]));
         break;
     case FL_DATE:
-        for (int64_t r = 0; r < n; r++)
-            key[r] = int_ukey(FL_I32(c)[r]);
+        for (int64_t j = 0; j < k; j++)
+            key[j] = int_ukey(FL_I32(c)[r0 + j]);
         break;
-    case FL_STRING: {
-        const int32_t *rank = fl_dict_ranks(c->dict);
-        if (!rank)
-            return oom(err);
-        for (int64_t r = 0; r < n; r++) /* a null's code may be garbage */
-            key[r] = fl_column_valid(c, r) ? (uint64_t)rank[FL_I32(c)[r]] : 0;
+    case FL_STRING:
+        for (int64_t j = 0; j < k; j++) /* a null's code may be garbage */
+            key[j] = fl_column_valid(c, r0 + j)
+                         ? (uint64_t)rank[FL_I32(c)[r0 + j]]
+                         : 0;
         break;
-    }
     default:
         break;
     }
     if (!asc)
-        for (int64_t r = 0; r < n; r++)
-            key[r] = ~key[r];
+        for (int64_t j = 0; j < k; j++)
+            key[j] = ~key[j];
+}
+
+/* The sort key of each row of c (see top_keys_at). */
+static fl_status top_keys(const fl_column *c, int64_t n, int asc, uint64_t *key,
+                          fl_error *err)
+{
+    const int32_t *rank = NULL;
+    if (c->type == FL_STRING && !(rank = fl_dict_ranks(c->dict)))
+        return oom(err);
+    top_keys_at(c, rank, 0, n, asc, key);
     return FL_OK;
+}
+
+/* Small n: one pass over the rows keeps the n best of each group in a sorted
+ * buffer of its own (items[g * n ..], fill[g] of them), instead of sorting
+ * the rows by group first. Two threads take half of the rows each, into
+ * their own buffers, merged per group; top_before orders ties by row, so
+ * the result is the one-thread one exactly. */
+typedef struct top_part {
+    const fl_column *c;
+    const int32_t *rank, *gid;
+    int64_t r0, r1, n;
+    int asc;
+    top_item *items; /* ngroups * n */
+    int32_t *fill;   /* ngroups, zeroed */
+    uint64_t *key;   /* CHUNK of scratch */
+} top_part;
+
+static void top_range(void *p)
+{
+    top_part *h = p;
+    int64_t n = h->n;
+    for (int64_t r0 = h->r0; r0 < h->r1; r0 += CHUNK) {
+        int64_t k = h->r1 - r0 < CHUNK ? h->r1 - r0 : CHUNK;
+        top_keys_at(h->c, h->rank, r0, k, h->asc, h->key);
+        for (int64_t j = 0; j < k; j++) {
+            int64_t r = r0 + j;
+            int32_t g = h->gid[r];
+            top_item it = {h->key[j], (int32_t)r, !fl_column_valid(h->c, r)};
+            top_item *buf = h->items + (int64_t)g * n;
+            int64_t m = h->fill[g];
+            if (m == n && !top_before(&it, &buf[m - 1]))
+                continue;
+            int64_t i = m < n ? m++ : m - 1;
+            while (i > 0 && top_before(&it, &buf[i - 1])) {
+                buf[i] = buf[i - 1];
+                i--;
+            }
+            buf[i] = it;
+            h->fill[g] = (int32_t)m;
+        }
+    }
+}
+
+/* The rows chosen by top(n), 1 <= n <= TOP_INSERT_MAX, into sel (nrows
+ * entries), *nsel of them. */
+static fl_status top_small(const fl_column *c, const int32_t *gid,
+                           int64_t nrows, int64_t ngroups, int64_t n, int asc,
+                           int32_t *sel, int64_t *nsel, fl_error *err)
+{
+    const int32_t *rank = NULL;
+    if (c->type == FL_STRING && !(rank = fl_dict_ranks(c->dict)))
+        return oom(err);
+    int par = par_ok(nrows, ngroups);
+    size_t ng = (size_t)(ngroups ? ngroups : 1);
+    top_part h[2] = {
+        {c, rank, gid, 0, nrows, n, asc, NULL, NULL, NULL},
+        {c, rank, gid, nrows / 2, nrows, n, asc, NULL, NULL, NULL}};
+    fl_status st = FL_OK;
+    for (int t = 0; t < 1 + par; t++) {
+        h[t].items = fl_malloc(ng * (size_t)n * sizeof *h[t].items);
+        h[t].fill = fl_calloc(ng, sizeof *h[t].fill);
+        h[t].key = fl_malloc(CHUNK * sizeof *h[t].key);
+        if (!h[t].items || !h[t].fill || !h[t].key)
+            st = oom(err);
+    }
+    if (st == FL_OK) {
+        if (par) {
+            h[0].r1 = nrows / 2;
+            par2(top_range, &h[0], &h[1]);
+        } else {
+            top_range(&h[0]);
+        }
+        int64_t out = 0;
+        for (int64_t g = 0; g < ngroups; g++) {
+            const top_item *a = h[0].items + g * n;
+            const top_item *b = par ? h[1].items + g * n : NULL;
+            int64_t na = h[0].fill[g], nb = par ? h[1].fill[g] : 0;
+            int64_t i = 0, j = 0;
+            while (i + j < n && (i < na || j < nb))
+                sel[out++] = j >= nb || (i < na && top_before(&a[i], &b[j]))
+                                 ? a[i++].row
+                                 : b[j++].row;
+        }
+        *nsel = out;
+    }
+    for (int t = 0; t < 2; t++) {
+        fl_free(h[t].items);
+        fl_free(h[t].fill);
+        fl_free(h[t].key);
+    }
+    return st;
 }
 
 fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
@@ -1783,6 +2119,14 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
         fl_column_unref(kc[i]);
 
     size_t rsz = (size_t)(nrows ? nrows : 1);
+    if (n >= 1 && n <= TOP_INSERT_MAX && ngroups <= nrows / n) {
+        if (!(sel = fl_malloc(rsz * sizeof *sel)))
+            st = oom(err);
+        else if ((st = top_small(c, gid, nrows, ngroups, n, asc, sel, &nsel,
+                                 err)) == FL_OK)
+            st = fl_table_take(t, sel, nsel, out, err);
+        goto done;
+    }
     start = fl_calloc((size_t)ngroups + 1, sizeof *start);
     rows = fl_malloc(rsz * sizeof *rows);
     sel = fl_malloc(rsz * sizeof *sel);

@@ -25,28 +25,28 @@
 #include "fl_expr.h"
 
 typedef enum {
-    FL_AGG_COUNT_ALL,      /* funnel.count()        rows */
-    FL_AGG_COUNT,          /* funnel.count(e)       non-null values */
-    FL_AGG_COUNT_IF,       /* funnel.count_if(e)    rows where e is true */
+    FL_AGG_COUNT_ALL, /* funnel.count()        rows */
+    FL_AGG_COUNT,     /* funnel.count(e)       non-null values */
+    FL_AGG_COUNT_IF,  /* funnel.count_if(e)    rows where e is true */
     FL_AGG_SUM,
     FL_AGG_MEAN,
     FL_AGG_MIN,
     FL_AGG_MAX,
     FL_AGG_COUNT_DISTINCT,
     FL_AGG_MEDIAN,
-    FL_AGG_QUANTILE,       /* q in spec.q, 0..1 */
+    FL_AGG_QUANTILE, /* q in spec.q, 0..1 */
     FL_AGG_STDDEV,
-    FL_AGG_CORR,           /* arg and arg2 */
+    FL_AGG_CORR, /* arg and arg2 */
     FL_AGG_FIRST,
     FL_AGG_LAST
 } fl_agg_kind;
 
 typedef struct fl_agg_spec {
-    const char *name;      /* output column name */
+    const char *name; /* output column name */
     fl_agg_kind kind;
-    fl_expr *arg;          /* NULL for COUNT_ALL (borrowed) */
-    fl_expr *arg2;         /* CORR only (borrowed) */
-    double q;              /* QUANTILE only */
+    fl_expr *arg;  /* NULL for COUNT_ALL (borrowed) */
+    fl_expr *arg2; /* CORR only (borrowed) */
+    double q;      /* QUANTILE only */
 } fl_agg_spec;
 
 /* Groups t by keys[0..nkeys) (output key columns named key_names[i]) and
@@ -63,8 +63,7 @@ fl_status fl_group_agg(const fl_table *t, fl_expr *const *keys,
  * before values). */
 fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
                        const char *const *key_names, int nkeys, int64_t n,
-                       const char *col, int asc, fl_table **out,
-                       fl_error *err);
+                       const char *col, int asc, fl_table **out, fl_error *err);
 
 /* Group ids for the rows of t by keys: gid[r] in 0..*ngroups-1, numbered in
  * key order (sorted as above). *key_cols receives nkeys columns of *ngroups
@@ -73,5 +72,13 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
 fl_status fl_group_ids(const fl_table *t, fl_expr *const *keys, int nkeys,
                        int32_t **gid, int64_t *ngroups, fl_column **key_cols,
                        fl_error *err);
+
+/* Group-bys of at least this many rows (default 2^20) run their group ids,
+ * sums, means, corr and small top(n) on two threads when the groups are few
+ * enough (at most rows / 16): fixed halves, merged in a fixed order, so the
+ * result is deterministic, and equal to the one-thread result except that
+ * float sums (and what is computed from them) may differ in the last bits.
+ * A variable so that tests can lower it; set it before any query runs. */
+extern int fl_agg_par_min_rows;
 
 #endif

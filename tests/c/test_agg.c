@@ -1067,3 +1067,233 @@ Test(agg, corr_across_chunks_with_nulls)
     fl_expr_unref(ey);
     fl_table_unref(t);
 }
+
+/* ---- two threads -----------------------------------------------------------
+ * fl_agg_par_min_rows is lowered so that a 40000-row table takes the
+ * two-thread paths; each result is compared with the same call on one
+ * thread (the threshold above the rows), whose paths the tests above check
+ * by hand, and the int sums and counts also with a plain loop here. */
+
+enum { PN = 40000, PK = 60 };
+
+/* k: even values 0..2*(PK-1) (so odd slots are empty groups of the dense
+ * range), null every 13th row; s: 3 strings; v: int, null every 11th row and
+ * always in group k = 6; f, w: floats with nulls; t: i % 3, all ties. */
+static fl_table *par_table(void)
+{
+    static int64_t k[PN], v[PN], t[PN];
+    static double f[PN], w[PN];
+    static int kn[PN], vn[PN], fn[PN], wn[PN];
+    static const char *s[PN];
+    const char *sv[] = {"x", "yy", "a"};
+    for (int i = 0; i < PN; i++) {
+        k[i] = (int64_t)(i * 7 % PK) * 2;
+        kn[i] = i % 13 == 4;
+        v[i] = (int64_t)(i % 1000) * 1000003 - 400000000;
+        vn[i] = i % 11 == 2 || (!kn[i] && k[i] == 6);
+        f[i] = (double)(i % 997) * 0.37 - 100.0 / (1 + i % 7);
+        fn[i] = i % 17 == 1;
+        w[i] = 0.5 * f[i] + (double)(i % 31);
+        wn[i] = i % 19 == 3;
+        s[i] = sv[i / 7 % 3];
+        t[i] = i % 3;
+    }
+    const char *names[] = {"k", "s", "v", "f", "w", "t"};
+    fl_column *cols[] = {tu_int_col(k, kn, PN),   tu_str_col(s, PN),
+                         tu_int_col(v, vn, PN),   tu_float_col(f, fn, PN),
+                         tu_float_col(w, wn, PN), tu_int_col(t, NULL, PN)};
+    return table(6, names, cols);
+}
+
+/* a and b equal column by column: ints, strings and nulls exactly, floats
+ * to 1e-12 relative (a float sum's additions are grouped differently). */
+static void same_tables(const fl_table *a, const fl_table *b)
+{
+    cr_assert_eq(a->nrows, b->nrows);
+    cr_assert_eq(a->ncols, b->ncols);
+    for (int j = 0; j < a->ncols; j++) {
+        const fl_column *x = a->cols[j], *y = b->cols[j];
+        cr_assert_eq(x->type, y->type);
+        for (int64_t r = 0; r < a->nrows; r++) {
+            /* top() gives a selection of t's rows: compare what is selected */
+            int64_t p = fl_table_row(a, r), q = fl_table_row(b, r);
+            cr_assert_eq(fl_column_valid(x, p), fl_column_valid(y, q),
+                         "column %d row %lld", j, (long long)r);
+            if (!fl_column_valid(x, p))
+                continue;
+            if (x->type == FL_FLOAT) {
+                double u = FL_F64(x)[p], w = FL_F64(y)[q];
+                cr_assert(fabs(u - w) <= 1e-12 * fmax(fabs(u), fabs(w)),
+                          "column %d row %lld: %.17g vs %.17g", j, (long long)r,
+                          u, w);
+            } else if (x->type == FL_STRING) {
+                cr_assert_str_eq(tu_str_at(x, p), tu_str_at(y, q));
+            } else {
+                cr_assert_eq(FL_I64(x)[p], FL_I64(y)[q], "column %d row %lld",
+                             j, (long long)r);
+            }
+        }
+    }
+}
+
+Test(agg, two_threads_equal_one_thread)
+{
+    fl_table *t = par_table();
+    fl_expr *v = fl_expr_col("v"), *f = fl_expr_col("f"), *w = fl_expr_col("w");
+    fl_agg_spec a[] = {
+        {"n", FL_AGG_COUNT_ALL, NULL, NULL, 0},
+        {"nv", FL_AGG_COUNT, v, NULL, 0},
+        {"sv", FL_AGG_SUM, v, NULL, 0},
+        {"mv", FL_AGG_MEAN, v, NULL, 0},
+        {"sf", FL_AGG_SUM, f, NULL, 0},
+        {"mf", FL_AGG_MEAN, f, NULL, 0},
+        {"lo", FL_AGG_MIN, v, NULL, 0},
+        {"hi", FL_AGG_MAX, f, NULL, 0},
+        {"r", FL_AGG_CORR, f, w, 0},
+    };
+    const char *one[] = {"k"}, *two[] = {"s", "k"}, *str[] = {"s"};
+    struct {
+        const char *const *keys;
+        int nkeys;
+        int64_t groups;
+    } cases[] = {{one, 1, PK + 1}, {two, 2, 3 * (PK + 1)}, {str, 1, 3}};
+    int saved = fl_agg_par_min_rows;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fl_agg_par_min_rows = PN + 1;
+        fl_table *o1 = group_ok(t, cases[c].keys, cases[c].nkeys, a, 9);
+        fl_agg_par_min_rows = 1000;
+        fl_table *o2 = group_ok(t, cases[c].keys, cases[c].nkeys, a, 9);
+        fl_agg_par_min_rows = saved;
+        cr_assert_eq(o2->nrows, cases[c].groups);
+        same_tables(o1, o2);
+        fl_table_unref(o1);
+        fl_table_unref(o2);
+    }
+
+    /* by k alone, the int sums and counts against a plain loop: group g is
+     * k = 2g for g < PK, then the null key; k = 6 (g = 3) has no v */
+    static int64_t sum[PK + 1], cnt[PK + 1], rows[PK + 1];
+    const fl_column *ck = col(t, "k"), *cv = col(t, "v");
+    for (int64_t r = 0; r < PN; r++) {
+        int g = fl_column_valid(ck, r) ? (int)(FL_I64(ck)[r] / 2) : PK;
+        rows[g]++;
+        if (fl_column_valid(cv, r)) {
+            sum[g] += FL_I64(cv)[r];
+            cnt[g]++;
+        }
+    }
+    fl_agg_par_min_rows = 1000;
+    fl_table *o = group_ok(t, one, 1, a, 9);
+    fl_agg_par_min_rows = saved;
+    for (int g = 0; g <= PK; g++) {
+        cr_assert_eq(int_at(o, "n", g), rows[g]);
+        cr_assert_eq(int_at(o, "nv", g), cnt[g]);
+        if (g == 3) {
+            cr_assert(is_null(o, "sv", g) && is_null(o, "mv", g));
+            cr_assert(is_null(o, "lo", g));
+        } else {
+            cr_assert_eq(int_at(o, "sv", g), sum[g]);
+        }
+    }
+    cr_assert(is_null(o, "k", PK));
+    fl_table_unref(o);
+    fl_expr_unref(v);
+    fl_expr_unref(f);
+    fl_expr_unref(w);
+    fl_table_unref(t);
+}
+
+/* top(n) on two threads takes the same rows in the same order as on one:
+ * ties (t; the first of the tied rows is in the first half) are broken by
+ * row across the halves, nulls come last, both directions, float, int and
+ * string columns. */
+Test(agg, two_threads_top_equals_one_thread)
+{
+    fl_table *t = par_table();
+    fl_expr *k = fl_expr_col("k"), *s = fl_expr_col("s");
+    fl_expr *keys[] = {k, s};
+    const char *kn[] = {"k", "s"};
+    const char *cols[] = {"f", "v", "s", "t"};
+    int saved = fl_agg_par_min_rows;
+    for (int c = 0; c < 4; c++)
+        for (int asc = 0; asc <= 1; asc++)
+            for (int64_t n = 1; n <= 4; n += 3) {
+                fl_table *o1 = NULL, *o2 = NULL;
+                fl_error err;
+                fl_agg_par_min_rows = PN + 1;
+                cr_assert_eq(
+                    fl_group_top(t, keys, kn, 2, n, cols[c], asc, &o1, &err),
+                    FL_OK, "%s", err.msg);
+                fl_agg_par_min_rows = 1000;
+                cr_assert_eq(
+                    fl_group_top(t, keys, kn, 2, n, cols[c], asc, &o2, &err),
+                    FL_OK, "%s", err.msg);
+                fl_agg_par_min_rows = saved;
+                same_tables(o1, o2);
+                fl_table_unref(o1);
+                fl_table_unref(o2);
+            }
+    fl_expr_unref(k);
+    fl_expr_unref(s);
+    fl_table_unref(t);
+}
+
+/* Every allocation of the two-thread paths (and of the packed-key path, keys
+ * s and v: v's range is too wide for the dense path) failing in turn gives
+ * FL_ENOMEM, no output and no leak. */
+Test(agg, two_threads_allocation_failures)
+{
+    fl_table *t = par_table();
+    fl_expr *k = fl_expr_col("k"), *s = fl_expr_col("s"), *v = fl_expr_col("v"),
+            *f = fl_expr_col("f"), *w = fl_expr_col("w");
+    fl_expr *k1[] = {k}, *k2[] = {s, v};
+    const char *n1[] = {"k"}, *n2[] = {"s", "v"};
+    fl_agg_spec a[] = {
+        {"sv", FL_AGG_SUM, v, NULL, 0},
+        {"mv", FL_AGG_MEAN, v, NULL, 0},
+        {"sf", FL_AGG_SUM, f, NULL, 0},
+        {"r", FL_AGG_CORR, f, w, 0},
+    };
+    int saved = fl_agg_par_min_rows;
+    fl_agg_par_min_rows = 1000;
+    for (int which = 0; which < 3; which++) {
+        fl_expr **keys = which == 1 ? k2 : k1;
+        const char **kn = which == 1 ? n2 : n1;
+        int nk = which == 1 ? 2 : 1;
+        fl_table *o = NULL;
+        fl_error err;
+        fl_status st;
+#define RUN()                                                                  \
+    (which == 2 ? fl_group_top(t, keys, kn, nk, 2, "f", 0, &o, &err)           \
+                : fl_group_agg(t, keys, kn, nk, a, 4, &o, &err))
+        /* warm up: the dictionary builds its code point ranks once */
+        cr_assert_eq(RUN(), FL_OK, "%s", err.msg);
+        fl_table_unref(o);
+        fl_alloc_fail_after(0);
+        st = RUN();
+        long total = fl_alloc_fail_after(0);
+        cr_assert_eq(st, FL_OK, "%s", err.msg);
+        cr_assert_gt(total, 5);
+        fl_table_unref(o);
+        size_t before = fl_alloc_bytes();
+        for (long i = 1; i <= total; i++) {
+            o = NULL;
+            fl_alloc_fail_after(i);
+            st = RUN();
+            fl_alloc_fail_after(0);
+            cr_assert_eq(st, FL_ENOMEM, "case %d, allocation %ld of %ld: %s",
+                         which, i, total, st == FL_OK ? "ok" : err.msg);
+            cr_assert_null(o);
+            cr_assert_eq(fl_alloc_bytes(), before,
+                         "leak: case %d, allocation %ld", which, i);
+        }
+#undef RUN
+    }
+    fl_agg_par_min_rows = saved;
+    fl_expr_unref(k);
+    fl_expr_unref(s);
+    fl_expr_unref(v);
+    fl_expr_unref(f);
+    fl_expr_unref(w);
+    fl_table_unref(t);
+}
