@@ -30,6 +30,43 @@ static int in_roots(const char *real, const char *const *roots, int nroots)
     return 0;
 }
 
+/* Non-zero when the path's nearest existing folder lies in one of the
+ * roots and what follows it has no ".." component: only then may a path
+ * that does not resolve be reported as missing. Anything else is reported
+ * as outside, so that a script cannot probe for files elsewhere. */
+static int missing_inside(const char *path, const char *const *roots,
+                          int nroots)
+{
+    char dir[FL_PATH_MAX], real[FL_PATH_MAX];
+    size_t n = strlen(path);
+    if (n >= sizeof dir)
+        return 0;
+    memcpy(dir, path, n + 1);
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        const char *rest;
+        if (!slash) { /* a relative name: its folder is "." */
+            rest = path;
+            memcpy(dir, ".", 2);
+        } else {
+            rest = path + (slash - dir) + 1;
+            if (slash == dir)
+                slash[1] = 0; /* "/x": the folder is "/" */
+            else
+                *slash = 0;
+        }
+        if (realpath(dir, real)) {
+            for (const char *p = rest; *p; p++)
+                if (p[0] == '.' && p[1] == '.' && (p == rest || p[-1] == '/') &&
+                    (p[2] == 0 || p[2] == '/'))
+                    return 0;
+            return in_roots(real, roots, nroots);
+        }
+        if (!slash || strcmp(dir, "/") == 0)
+            return 0;
+    }
+}
+
 fl_status fl_path_check_read(const char *path, const char *name,
                              const char *const *roots, int nroots,
                              char *resolved, fl_error *err)
@@ -37,6 +74,9 @@ fl_status fl_path_check_read(const char *path, const char *name,
     if (!realpath(path, resolved)) {
         int e = errno;
         resolved[0] = 0;
+        if (!missing_inside(path, roots, nroots))
+            return fl_seterr(err, FL_EINVAL,
+                             "'%s' is outside the allowed folders", name);
         if (e == ENOENT)
             return fl_seterr(err, FL_EIO, "%s: no such file", name);
         return fl_seterr(err, FL_EIO, "%s: cannot open: %s", name, strerror(e));

@@ -126,6 +126,31 @@ Test(path_fs, read_missing_file)
                                     1, real, &err),
                  FL_EIO);
     cr_assert_str_eq(err.msg, "nope.csv: no such file");
+    /* in a missing folder inside the root: still missing */
+    cr_assert_eq(fl_path_check_read(at(2, "data/none/x.csv"), "none/x.csv",
+                                    roots, 1, real, &err),
+                 FL_EIO);
+}
+
+/* A missing file outside the roots is "outside", exactly like an existing
+ * one, so that a script cannot learn which files exist elsewhere. */
+Test(path_fs, read_missing_outside_is_outside)
+{
+    const char *roots[] = {at(1, "data")};
+    char real[FL_PATH_MAX];
+    fl_error err;
+    const char *missing[] = {"nope.csv", "data2/nope.csv", "data/../nope.csv",
+                             "data/none/../../nope.csv", "none/x.csv"};
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(fl_path_check_read(at(2, missing[i]), missing[i], roots, 1,
+                                        real, &err),
+                     FL_EINVAL, "%s", missing[i]);
+        cr_assert(strstr(err.msg, "outside the allowed folders"), "%s: %s",
+                  missing[i], err.msg);
+    }
+    cr_assert_eq(
+        fl_path_check_read("/no/such/dir/x.csv", "x.csv", roots, 1, real, &err),
+        FL_EINVAL);
 }
 
 Test(path_fs, write_inside_and_outside)
