@@ -8,6 +8,7 @@
  * 3 an OKR key result off track under --check (set by the stdlib through
  * funnel.exit_code).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <lualib.h>
@@ -868,6 +869,14 @@ static int cmd_test(options *o)
         }
     }
     lua_Integer n = luaL_len(F, -1);
+    if (n == 0) { /* a mistyped folder must not look like a pass */
+        fprintf(stderr,
+                "funnel-lua test: no *_test.lua file below %s; name the "
+                "folders that hold the tests\n",
+                o->nargs ? o->args[0] : "the current folder");
+        lua_close(F);
+        return 1;
+    }
     int files_failed = 0;
     const char **libs =
         calloc((size_t)(o->nlibs + 2 * o->nargs + 1), sizeof *libs);
@@ -934,6 +943,29 @@ static int cmd_test(options *o)
     int failed = o->test_failed + files_failed;
     printf("%d passed, %d failed\n", o->test_passed, failed);
     return failed ? 1 : 0;
+}
+
+/* funnel-lua new NAME: the usage errors, before any Lua runs (exit 2, no
+ * traceback); the scaffold itself is written by stdlib/funnel/cli.lua. */
+static int check_new(const options *o)
+{
+    if (o->nargs != 1)
+        return usage_error("new takes one library name, e.g. funnel-lua new "
+                           "marketing");
+    const char *name = o->args[0];
+    int ok = isalpha((unsigned char)name[0]) || name[0] == '_';
+    for (const char *c = name; ok && *c; c++)
+        ok = isalnum((unsigned char)*c) || *c == '_';
+    if (!ok)
+        return usage_error("'%s' is not a library name: use letters, digits "
+                           "and _ (e.g. marketing)",
+                           name);
+    struct stat sb;
+    if (stat(name, &sb) == 0)
+        return usage_error("'%s' already exists here; choose another name or "
+                           "another folder",
+                           name);
+    return -1;
 }
 
 /* --out: the output goes to a temporary file next to FILE, renamed over
@@ -1011,6 +1043,9 @@ int main(int argc, char **argv)
     if (rc < 0 && o.command && strcmp(o.command, "test") == 0) {
         o.run.out = stdout;
         rc = cmd_test(&o);
+    } else if (rc < 0 && o.command && strcmp(o.command, "new") == 0 &&
+               (rc = check_new(&o)) >= 0) {
+        /* a usage error, reported */
     } else if (rc < 0 && o.command) {
         /* kpis / new: the driver in stdlib/funnel/cli.lua */
         o.code = strcmp(o.command, "new") == 0

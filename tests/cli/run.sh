@@ -69,7 +69,12 @@ run "--out on success" 0 "$BIN" -e 'print("done")' --out report.txt &&
 # ---- two teams, one library ---------------------------------------------
 mkdir -p "$tmp/work/libs" "$tmp/work/sales"
 run "new" 0 sh -c "cd libs && '$BIN' new marketing" && has "new" out "manifest.lua"
-run "new twice" 1 sh -c "cd libs && '$BIN' new marketing" && has "new twice" err "marketing"
+run "new twice" 2 sh -c "cd libs && '$BIN' new marketing" && has "new twice" err "'marketing' already exists" &&
+    if grep -q "stack traceback" "$tmp/err"; then fail "new twice: a usage error has no traceback"; else ok; fi
+run "new without a name" 2 "$BIN" new && has "new without a name" err "one library name"
+run "new with a bad name" 2 "$BIN" new "../x" && has "new with a bad name" err "is not a library name"
+mkdir -p "$tmp/work/empty"
+run "test finds nothing" 1 "$BIN" test empty && has "test finds nothing" err "no *_test.lua file below empty"
 run "test scaffold" 0 "$BIN" test libs/marketing && has "test scaffold" out "2 passed, 0 failed"
 
 # the scaffold's fixture has two webinar leads in July 2026 (its test says so)
