@@ -8,14 +8,19 @@
  *   1. fl_group_ids gives every row a group id. One string key: the rank
  *      of its dictionary code in code point order is the slot; one
  *      bool/int/date/timestamp key with a small range: value - min is the
- *      slot; anything else goes through one open-addressing hash table on
- *      the composed key (each key reduced to an int64 plus a null flag),
- *      whose distinct keys are then radix-sorted. Used slots are numbered in
- *      key order, so that group g is the g-th distinct key in sorted order.
+ *      slot; several such keys: their slots composed in mixed radix, when
+ *      the product of the slot counts is small. Otherwise one
+ *      open-addressing hash table on the composed key (each key reduced to
+ *      an int64 plus a null flag; or, when the mixed-radix slot still fits
+ *      an int64, on that one number), whose distinct keys are then
+ *      radix-sorted. Used slots are numbered in key order, so that group g
+ *      is the g-th distinct key in sorted order.
  *   2. Each aggregate is a plain typed loop over its argument column that
  *      updates arrays indexed by group id (sums, counts, minima...); the null
  *      test is hoisted out of the loop when the column has no validity bitmap.
  *   3. The result: key columns (one row per group) then the aggregates.
+ * Large inputs with few groups run the dense group ids, sum, mean, corr and
+ * top(n) for small n on two threads (see "two threads" below).
  *
  * Numeric choices (see also fl_agg.h):
  * - sum of float is plain double addition in row order, as DuckDB's
@@ -2119,7 +2124,9 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
         fl_column_unref(kc[i]);
 
     size_t rsz = (size_t)(nrows ? nrows : 1);
-    if (n >= 1 && n <= TOP_INSERT_MAX && ngroups <= nrows / n) {
+    /* the one-pass path keeps ngroups * n items (16 bytes) per thread:
+     * only when that is at most 4 bytes a row */
+    if (n >= 1 && n <= TOP_INSERT_MAX && ngroups <= nrows / (4 * n)) {
         if (!(sel = fl_malloc(rsz * sizeof *sel)))
             st = oom(err);
         else if ((st = top_small(c, gid, nrows, ngroups, n, asc, sel, &nsel,
