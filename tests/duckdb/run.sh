@@ -14,7 +14,7 @@ if [ ! -d "$work/node_modules/@duckdb/node-api" ]; then
     echo "tests/duckdb: installing @duckdb/node-api into build/duckdb" >&2
     npm install --prefix "$work" --no-audit --no-fund --loglevel=error @duckdb/node-api@1.5.6-r.1 >/dev/null
 fi
-cp "$top/tests/duckdb/check.mjs" "$top/tests/duckdb/funnels.mjs" "$work/"
+cp "$top/tests/duckdb/compare.mjs" "$top/tests/duckdb/check.mjs" "$top/tests/duckdb/funnels.mjs" "$work/"
 cd "$work"
 node check.mjs "$bin" "$work"
 node funnels.mjs "$bin" "$work"
