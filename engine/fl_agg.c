@@ -118,25 +118,13 @@ static inline uint64_t mix64(uint64_t x)
     return x;
 }
 
-/* The bits of d with -0.0 made 0.0 and every NaN the one canonical NaN. */
-static inline int64_t float_key(double d)
-{
-    if (d == 0.0)
-        d = 0.0;
-    if (isnan(d))
-        return INT64_C(0x7ff8000000000000);
-    int64_t k;
-    memcpy(&k, &d, sizeof k);
-    return k;
-}
-
 /* a < b exactly when int_ukey(a) < int_ukey(b). */
 static inline uint64_t int_ukey(int64_t v)
 {
     return (uint64_t)v ^ (UINT64_C(1) << 63);
 }
 
-/* Same for a float_key(): negatives reversed below positives; the canonical
+/* Same for a fl_float_key(): negatives reversed below positives; the canonical
  * NaN lands above +inf. */
 static inline uint64_t float_ukey(int64_t bits)
 {
@@ -175,7 +163,7 @@ static void reduce_keys(const fl_column *c, int64_t r0, int n, int64_t *k,
     case FL_FLOAT: {
         const double *v = FL_F64(c) + r0;
         for (int j = 0; j < n; j++)
-            k[j] = float_key(v[j]);
+            k[j] = fl_float_key(v[j]);
         break;
     }
     default: { /* FL_DATE, FL_STRING: int32 */
@@ -1974,7 +1962,7 @@ static void top_keys_at(const fl_column *c, const int32_t *rank, int64_t r0,
         break;
     case FL_FLOAT:
         for (int64_t j = 0; j < k; j++)
-            key[j] = float_ukey(float_key(FL_F64(c)[r0 + j]));
+            key[j] = float_ukey(fl_float_key(FL_F64(c)[r0 + j]));
         break;
     case FL_DATE:
         for (int64_t j = 0; j < k; j++)

@@ -6,6 +6,7 @@
  */
 #include "fl_column.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -744,6 +745,22 @@ int fl_table_find(const fl_table *t, const char *name)
         if (strcmp(t->names[i], name) == 0)
             return i;
     return -1;
+}
+
+const char *fl_table_names_text(const fl_table *t, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < t->ncols; i++) {
+        size_t need = strlen(t->names[i]) + 2;
+        if (len + need + 5 >= cap) {
+            snprintf(buf + len, cap - len, "%s...", i ? ", " : "");
+            break;
+        }
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
+                                t->names[i]);
+    }
+    return buf;
 }
 
 fl_status fl_table_column(const fl_table *t, int i, fl_column **out,

@@ -14,7 +14,23 @@
 #ifndef FL_COLUMN_H
 #define FL_COLUMN_H
 
+#include <string.h>
+
 #include "fl_core.h"
+
+/* The bits of d as a hash/equality key: -0.0 is 0.0 and every NaN the one
+ * canonical NaN, so that values equal as numbers have equal keys (grouping,
+ * joins, distinct). */
+static inline int64_t fl_float_key(double d)
+{
+    if (d == 0.0)
+        d = 0.0;
+    if (d != d)
+        return INT64_C(0x7ff8000000000000);
+    int64_t k;
+    memcpy(&k, &d, sizeof k);
+    return k;
+}
 
 /* ==== dictionary ==========================================================
  * Interns strings: equal NFC bytes get the same int32 code, codes are dense
@@ -152,6 +168,10 @@ void fl_table_ref(fl_table *t);
 void fl_table_unref(fl_table *t);
 /* Index of a column by name, or -1. */
 int fl_table_find(const fl_table *t, const char *name);
+/* The column names as "a, b, c" in buf (cap bytes, always terminated),
+ * ending in "..." when they do not all fit: for "no column 'x' (columns:
+ * ...)" errors. Returns buf. */
+const char *fl_table_names_text(const fl_table *t, char *buf, size_t cap);
 /* The column `name`, materialized over the selection (a new reference):
  * shares the stored column when there is no selection. */
 fl_status fl_table_column(const fl_table *t, int i, fl_column **out,

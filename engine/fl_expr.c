@@ -1888,19 +1888,8 @@ done:
 static fl_status no_column(const char *name, const fl_table *t, fl_error *err)
 {
     char list[320];
-    size_t len = 0;
-    list[0] = 0;
-    for (int i = 0; i < t->ncols; i++) {
-        size_t need = strlen(t->names[i]) + 2;
-        if (len + need + 5 >= sizeof list) {
-            snprintf(list + len, sizeof list - len, "%s...", i ? ", " : "");
-            break;
-        }
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                i ? ", " : "", t->names[i]);
-    }
     return fl_seterr(err, FL_EINVAL, "no column '%s' (columns: %s)", name,
-                     list);
+                     fl_table_names_text(t, list, sizeof list));
 }
 
 static fl_status eval_node_inner(const fl_expr *e, const fl_table *t, int depth,

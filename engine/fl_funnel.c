@@ -58,13 +58,10 @@ static fl_status step_column(const fl_funnel_step *s, int idx, const char *name,
         return FL_OK;
     char who[96];
     step_label(who, sizeof who, s, idx);
-    char cols[256] = "";
-    size_t len = 0;
-    for (int i = 0; i < s->table->ncols && len < sizeof cols - 40; i++)
-        len += (size_t)snprintf(cols + len, sizeof cols - len, "%s%s",
-                                i ? ", " : "", s->table->names[i]);
+    char cols[256];
     return fl_seterr(err, FL_EINVAL, "%s: no %s column '%s' (columns: %s)", who,
-                     what, name, cols);
+                     what, name,
+                     fl_table_names_text(s->table, cols, sizeof cols));
 }
 
 /* Reads the (key, time, row) events of step s; rows with a null key or time

@@ -90,16 +90,9 @@ static int column_index(lua_State *L, fl_table *t, const char *name)
     int i = fl_table_find(t, name);
     if (i >= 0)
         return i;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (int k = 0; k < t->ncols && k < 30; k++) {
-        if (k)
-            luaL_addstring(&b, ", ");
-        luaL_addstring(&b, t->names[k]);
-    }
-    luaL_pushresult(&b);
+    char list[320];
     return luaL_error(L, "no column '%s' (columns: %s)", name,
-                      lua_tostring(L, -1));
+                      fl_table_names_text(t, list, sizeof list));
 }
 
 static int t_column(lua_State *L)

@@ -51,19 +51,8 @@ static fl_status no_column(const char *op, const char *name, const fl_table *t,
                            fl_error *err)
 {
     char list[320];
-    size_t len = 0;
-    list[0] = 0;
-    for (int i = 0; i < t->ncols; i++) {
-        size_t need = strlen(t->names[i]) + 2;
-        if (len + need + 5 >= sizeof list) {
-            snprintf(list + len, sizeof list - len, "%s...", i ? ", " : "");
-            break;
-        }
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                i ? ", " : "", t->names[i]);
-    }
     return fl_seterr(err, FL_EINVAL, "%s: no column '%s' (columns: %s)", op,
-                     name, list);
+                     name, fl_table_names_text(t, list, sizeof list));
 }
 
 /* A table over columns cols[0..ncols) of t's kind (references are taken
@@ -498,18 +487,6 @@ typedef enum {
     KEY_FLOAT_INT /* float with int: the float when it is an exact int64 */
 } key_kind;
 
-/* Canonical bits of d: -0.0 as 0.0, one NaN. */
-static inline int64_t float_bits(double d)
-{
-    if (d == 0.0)
-        d = 0.0;
-    if (isnan(d))
-        return INT64_C(0x7ff8000000000000);
-    int64_t k;
-    memcpy(&k, &d, sizeof k);
-    return k;
-}
-
 /* key[r], ok[r] for the rows r of t in column c (a column of t). code_map,
  * when not NULL, maps string codes to the other side's codes (-1: absent). */
 static void reduce_keys(const fl_table *t, const fl_column *c, key_kind kind,
@@ -549,7 +526,7 @@ static void reduce_keys(const fl_table *t, const fl_column *c, key_kind kind,
         for (int64_t r = 0; r < n; r++) {
             double d = FL_F64(c)[fl_table_row(t, r)];
             if (kind == KEY_FLOAT) {
-                key[r] = float_bits(d);
+                key[r] = fl_float_key(d);
             } else if (d >= -9223372036854775808.0 &&
                        d < 9223372036854775808.0 && d == floor(d)) {
                 key[r] = (int64_t)d; /* exact: d is an integer in range */
