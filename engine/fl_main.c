@@ -365,19 +365,11 @@ static const char *push_dirname(lua_State *L, const char *path)
     return lua_pushlstring(L, path, (size_t)(slash - path));
 }
 
-static void setup_require(lua_State *L, const options *o)
+/* Appends each --lib folder, then each folder of FUNNEL_LUA_PATH
+ * (colon-separated, empty entries skipped), to the table on top of the
+ * stack after its k entries; returns the new count. */
+static int push_lib_dirs(lua_State *L, const options *o, int k)
 {
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "searchers");
-    lua_newtable(L); /* folders */
-    int k = 0;
-    if (o->script) {
-        push_dirname(L, o->script);
-        lua_rawseti(L, -2, ++k);
-    } else {
-        lua_pushliteral(L, ".");
-        lua_rawseti(L, -2, ++k);
-    }
     for (int i = 0; i < o->nlibs; i++) {
         lua_pushstring(L, o->libs[i]);
         lua_rawseti(L, -2, ++k);
@@ -392,6 +384,23 @@ static void setup_require(lua_State *L, const options *o)
         }
         env += len + (end ? 1 : 0);
     }
+    return k;
+}
+
+static void setup_require(lua_State *L, const options *o)
+{
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchers");
+    lua_newtable(L); /* folders */
+    int k = 0;
+    if (o->script) {
+        push_dirname(L, o->script);
+        lua_rawseti(L, -2, ++k);
+    } else {
+        lua_pushliteral(L, ".");
+        lua_rawseti(L, -2, ++k);
+    }
+    k = push_lib_dirs(L, o, k);
     lua_pushcclosure(L, searcher, 1);
     /* searchers = { preload, ours [, the standard ones under --trust] } */
     if (o->run.trust) {
@@ -760,21 +769,7 @@ static int run_main(lua_State *L, options *o)
         lua_setfield(L, -2, "_files");
         /* funnel._lib_dirs: --lib folders, then FUNNEL_LUA_PATH's */
         lua_newtable(L);
-        int k = 0;
-        for (int i = 0; i < o->nlibs; i++) {
-            lua_pushstring(L, o->libs[i]);
-            lua_rawseti(L, -2, ++k);
-        }
-        const char *env = getenv("FUNNEL_LUA_PATH");
-        while (env && *env) {
-            const char *end = strchr(env, ':');
-            size_t len = end ? (size_t)(end - env) : strlen(env);
-            if (len) {
-                lua_pushlstring(L, env, len);
-                lua_rawseti(L, -2, ++k);
-            }
-            env += len + (end ? 1 : 0);
-        }
+        push_lib_dirs(L, o, 0);
         lua_setfield(L, -2, "_lib_dirs");
         lua_pop(L, 1);
     }
