@@ -44,11 +44,6 @@ void fl_cache_configure(const char *dir, uint64_t min_size)
     cache_min_size = min_size;
 }
 
-const char *fl_cache_dir(void)
-{
-    return cache_dir;
-}
-
 const char *fl_cache_default_dir(char *buf, size_t cap)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");

@@ -50,9 +50,6 @@
  * default). Process-wide: call it before loading, from one thread. */
 void fl_cache_configure(const char *dir, uint64_t min_size);
 
-/* The folder fl_cache_configure() was given, or NULL. */
-const char *fl_cache_dir(void);
-
 /* The default folder: $XDG_CACHE_HOME/funnel-lua when that variable holds
  * an absolute path, else $HOME/.cache/funnel-lua. Writes it into buf
  * (cap bytes) and returns buf, or NULL when neither is set or it does not

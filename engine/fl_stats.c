@@ -43,7 +43,6 @@
 #define TWO_OVER_SQRT_PI 1.12837916709551257389615890312154
 #define SQRT1_2 0.70710678118654757274      /* 1/sqrt(2) rounded to double */
 #define SQRT1_2_LO (-4.833646656726457e-17) /* 1/sqrt(2) - SQRT1_2 */
-#define PI 3.14159265358979323846264338327950
 
 /* Continued fractions and series stop at DBL_EPSILON; this many iterations
  * is far beyond what parameters up to ~1e10 need (about 10 sqrt(a)). */
