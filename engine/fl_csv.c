@@ -73,6 +73,14 @@
 #define FIELD_BLOCK ((size_t)4096)
 /* First capacity of a column, unless the size of the input suggests more. */
 #define INITIAL_ROWS 1024
+/* The fast path (fast_lines) splits FAST_BATCH lines before their callbacks
+ * run, at most FAST_SPANS fields in all, and prefetches the memo slots of
+ * the row FAST_AHEAD rows ahead. */
+#define FAST_BATCH 32
+#define FAST_SPANS 8192
+#define FAST_AHEAD 8
+/* The bytes the fast path's split_line stops at. */
+enum { BYTE_DELIM = 1, BYTE_LF, BYTE_CR, BYTE_SPACE };
 
 const char *fl_csv_build_id(void)
 {
@@ -80,7 +88,8 @@ const char *fl_csv_build_id(void)
 }
 
 /* ==== parsing one field's text ============================================
- * Field texts are libcsv's buffer with CSV_APPEND_NULL: s[len] == 0. */
+ * A field text is s[0..len), not NUL-terminated (the fast path's fields are
+ * slices of the chunk). */
 
 static inline int is_digit(char c)
 {
@@ -188,7 +197,15 @@ static int parse_float(const char *s, size_t len, double *v)
         *v = neg ? -d : d;
         return 1;
     }
-    *v = strtod(s, NULL); /* the whole text, checked above, NUL-terminated */
+    /* strtod needs a NUL-terminated text (the fast path's fields are not) */
+    char small[64], *copy = len < sizeof small ? small : fl_malloc(len + 1);
+    if (!copy)
+        return 0; /* out of memory: reported as a misfit, like the text */
+    memcpy(copy, s, len);
+    copy[len] = 0;
+    *v = strtod(copy, NULL); /* the whole text, checked above */
+    if (copy != small)
+        fl_free(copy);
     return 1;
 }
 
@@ -335,6 +352,19 @@ typedef struct loader {
     /* the field being handled, for messages */
     int fj;        /* 0-based field number */
     int64_t fline; /* line it starts on */
+
+    /* the fast path (fast_lines): the chunk being split, whose bytes a
+     * field text may be read past its end up to (text_words), and the
+     * fields of one row */
+    const char *chunk_lo, *chunk_hi;
+    unsigned char byte_class[256]; /* BYTE_* of each byte, for the delim */
+    const char **span_s;           /* batch rows of nspans fields */
+    size_t *span_n;
+    int nspans;         /* fields kept per row: ncols + 1 */
+    int batch;          /* rows per batch */
+    int *batch_nf;      /* per row: fields (0: a blank line) */
+    char *batch_cr;     /* per row: ends in CRLF */
+    size_t *batch_next; /* per row: offset after its LF */
 } loader;
 
 /* ---- messages -------------------------------------------------------------
@@ -428,8 +458,26 @@ static fl_status finish_header(loader *L)
                                  L->names[j], k + 1, j + 1);
     }
     L->cols = fl_calloc((size_t)L->ncols, sizeof *L->cols);
-    if (!L->cols)
+    /* the fast path's batch: FAST_BATCH rows, fewer for wide files */
+    int nspans = L->ncols + 1, batch = FAST_BATCH;
+    while (batch > 1 && (size_t)batch * (size_t)nspans > FAST_SPANS)
+        batch /= 2;
+    size_t nsp = (size_t)batch * (size_t)nspans;
+    L->span_s = fl_malloc(nsp * sizeof *L->span_s);
+    L->span_n = fl_malloc(nsp * sizeof *L->span_n);
+    L->batch_nf = fl_malloc((size_t)batch * sizeof *L->batch_nf);
+    L->batch_cr = fl_malloc((size_t)batch);
+    L->batch_next = fl_malloc((size_t)batch * sizeof *L->batch_next);
+    if (!L->cols || !L->span_s || !L->span_n || !L->batch_nf || !L->batch_cr ||
+        !L->batch_next)
         return FL_ENOMEM;
+    L->nspans = nspans;
+    L->batch = batch;
+    memset(L->byte_class, 0, sizeof L->byte_class);
+    L->byte_class[' '] = L->byte_class['\t'] = BYTE_SPACE;
+    L->byte_class['\n'] = BYTE_LF;
+    L->byte_class['\r'] = BYTE_CR;
+    L->byte_class[(unsigned char)L->delim] = BYTE_DELIM;
     const fl_csv_options *o = L->opts;
     for (int t = 0; o && t < o->ntypes; t++) {
         char *want;
@@ -518,14 +566,17 @@ static fl_status intern(loader *L, fl_column *col, const char *s, size_t len,
     return FL_OK;
 }
 
-/* The text s[0..len), len <= MEMO_TEXT, as zero-padded words. Field texts
- * are libcsv's buffer, which holds at least FIELD_BLOCK bytes: then plain
- * loads and a mask (little-endian) avoid a variable-length copy. */
+/* The text s[0..len), len <= MEMO_TEXT, as zero-padded words. When 12 bytes
+ * from s are readable (libcsv's buffer holds at least FIELD_BLOCK bytes; a
+ * fast-path field lies in the chunk), plain loads and a mask (little-endian)
+ * avoid a variable-length copy. */
 static inline void text_words(const loader *L, const char *s, size_t len,
                               uint64_t *w0, uint32_t *w1)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (s == (const char *)L->parser.entry_buf && L->parser.entry_size >= 16) {
+    if ((s == (const char *)L->parser.entry_buf &&
+         L->parser.entry_size >= 16) ||
+        (s >= L->chunk_lo && L->chunk_hi - s >= 12)) {
         memcpy(w0, s, 8);
         memcpy(w1, s + 8, 4);
         if (len < 8) {
@@ -936,10 +987,174 @@ static int64_t estimate_rows(const char *s, size_t n, uint64_t total)
     return est > (double)FL_MAX_ROWS ? FL_MAX_ROWS : (int64_t)est;
 }
 
-/* Feeds s[0..n) to libcsv one physical line at a time. */
+/* ---- the fast path: lines with no quote ----------------------------------
+ * Most exports quote little or nothing. A line holding no quote needs none
+ * of libcsv's state machine: its fields are the texts between delimiters,
+ * less the spaces and tabs around them, exactly what libcsv gives (checked
+ * by tests/c/test_csv_fast.c and the fuzz target, which load every input
+ * both ways). fast_lines splits such lines itself and calls the same
+ * callbacks, which saves libcsv's per-byte work and its copy of each field.
+ * It only runs between rows, where libcsv holds no partial field; a line
+ * with a quote, a lone CR or no LF yet goes to libcsv as before. */
+
+/* libcsv's state between rows, ROW_NOT_BEGUN in libcsv.c (csv.h makes the
+ * pstate field public, not the names of its values). */
+#define LIBCSV_ROW_NOT_BEGUN 0
+
+static int fast_path_enabled = 1;
+
+void fl_csv_set_fast_path(int on)
+{
+    fast_path_enabled = on;
+}
+
+/* libcsv's default "space" test: space and tab, unless it is the delimiter. */
+static inline int csv_space(char c, char delim)
+{
+    return (c == ' ' || c == '\t') && c != delim;
+}
+
+/* Splits the line [line, end) into the spans of row r of the batch,
+ * trimmed. *end is the line's LF, or the CR of its CRLF. Returns the number
+ * of fields (0 for a blank line), or -1 when the line holds another CR,
+ * which ends a row for libcsv. */
+static int split_line(loader *L, int r, const char *line, const char *end)
+{
+    const char delim = L->delim;
+    const unsigned char *cls = L->byte_class;
+    const char **ss = L->span_s + (size_t)r * L->nspans;
+    size_t *sn = L->span_n + (size_t)r * L->nspans;
+    int nf = 0, spaces = 0;
+    const char *f = line, *p = line;
+    for (;; p++) {
+        unsigned k;
+        while (!(k = cls[(unsigned char)*p])) /* *end stops this loop */
+            p++;
+        if (k == BYTE_SPACE) {
+            spaces = 1;
+            continue;
+        }
+        if (k == BYTE_CR && p != end)
+            return -1;
+        if (nf < L->nspans) { /* a delimiter, or the line end */
+            ss[nf] = f;
+            sn[nf] = (size_t)(p - f);
+        }
+        nf++;
+        if (p == end)
+            break;
+        f = p + 1;
+    }
+    int shown = nf < L->nspans ? nf : L->nspans;
+    for (int j = 0; spaces && j < shown; j++) { /* trim, as libcsv does */
+        const char *a = ss[j], *b = a + sn[j];
+        while (a < b && csv_space(*a, delim))
+            a++;
+        while (b > a && csv_space(b[-1], delim))
+            b--;
+        ss[j] = a;
+        sn[j] = (size_t)(b - a);
+    }
+    return nf == 1 && sn[0] == 0 ? 0 : nf; /* only spaces: a blank line */
+}
+
+/* Asks the memory for the memo slots that row r's short strings will look
+ * up: a large memo (100k ids) misses the caches on most lookups, and a few
+ * rows ahead the misses overlap instead of queueing. */
+static void prefetch_row(const loader *L, int r)
+{
+    const char *const *ss = L->span_s + (size_t)r * L->nspans;
+    const size_t *sn = L->span_n + (size_t)r * L->nspans;
+    int nf = L->batch_nf[r] < L->ncols ? L->batch_nf[r] : L->ncols;
+    for (int j = 0; j < nf; j++) {
+        const csv_col *c = &L->cols[j];
+        if (c->type != FL_STRING || !c->memo.slots || sn[j] > MEMO_TEXT ||
+            c->reread)
+            continue;
+        uint64_t w0;
+        uint32_t w1;
+        text_words(L, ss[j], sn[j], &w0, &w1);
+        uint32_t k = memo_hash(w0, w1) & (c->memo.nslots - 1);
+        __builtin_prefetch(&c->memo.slots[k]);
+    }
+}
+
+/* Handles the complete lines at the start of s[0..n), which holds no quote,
+ * up to the first line with a lone CR; returns the bytes used. Lines are
+ * split FAST_BATCH at a time, then handed to the callbacks in order. */
+static size_t fast_lines(loader *L, const char *s, size_t n)
+{
+    size_t done = 0;
+    while (done < n && L->status == FL_OK) {
+        /* split a batch of lines */
+        int rows = 0, stop = 0;
+        size_t at = done;
+        while (rows < L->batch && at < n) {
+            const char *line = s + at;
+            const char *nl = memchr(line, '\n', n - at);
+            if (!nl)
+                break;
+            const char *end = nl > line && nl[-1] == '\r' ? nl - 1 : nl;
+            int nf = split_line(L, rows, line, end);
+            if (nf < 0) {
+                stop = 1; /* a lone CR: libcsv takes that line */
+                break;
+            }
+            L->batch_nf[rows] = nf;
+            L->batch_cr[rows] = end != nl;
+            at = (size_t)(nl - s) + 1;
+            L->batch_next[rows] = at;
+            rows++;
+        }
+        /* the callbacks, as libcsv would call them */
+        for (int r = 0; r < rows; r++) {
+            if (r + FAST_AHEAD < rows)
+                prefetch_row(L, r + FAST_AHEAD);
+            const char *const *ss = L->span_s + (size_t)r * L->nspans;
+            const size_t *sn = L->span_n + (size_t)r * L->nspans;
+            for (int j = 0; j < L->batch_nf[r]; j++) {
+                if (j < L->nspans)
+                    L->on_field((void *)ss[j], sn[j], L);
+                else /* beyond the header's width: only counted */
+                    L->on_field((void *)ss[0], 0, L);
+            }
+            if (L->batch_cr[r])
+                L->on_row('\r', L);
+            L->on_row('\n', L);
+            L->line++;
+            done = L->batch_next[r];
+            if (L->status != FL_OK)
+                return done;
+        }
+        if (stop || rows < L->batch)
+            break; /* a lone CR, or no complete line left */
+    }
+    return done;
+}
+
+/* Feeds s[0..n) to libcsv one physical line at a time, or to fast_lines. */
 static fl_status feed(loader *L, const char *s, size_t n)
 {
+    /* the next quote at or after s (NULL: none), once looked for */
+    const char *quote = NULL;
+    int looked = 0;
+    L->chunk_lo = s;
+    L->chunk_hi = s + n;
     while (n > 0) {
+        /* nspans is set once the header has ended */
+        if (fast_path_enabled && L->nspans > 0 &&
+            L->parser.pstate == LIBCSV_ROW_NOT_BEGUN) {
+            if (!looked || (quote && quote < s))
+                quote = memchr(s, '"', n);
+            looked = 1;
+            size_t k = fast_lines(L, s, quote ? (size_t)(quote - s) : n);
+            if (L->status != FL_OK)
+                return L->status;
+            s += k;
+            n -= k;
+            if (n == 0)
+                break;
+        }
         const char *nl = memchr(s, '\n', n);
         size_t k = nl ? (size_t)(nl - s) + 1 : n;
         size_t used = csv_parse(&L->parser, s, k, L->on_field, L->on_row, L);
@@ -1079,6 +1294,11 @@ static void loader_free(loader *L)
         close(L->fd);
     fl_free(L->chunk);
     fl_free(L->null_lens);
+    fl_free(L->span_s);
+    fl_free(L->span_n);
+    fl_free(L->batch_nf);
+    fl_free(L->batch_cr);
+    fl_free(L->batch_next);
     for (int i = 0; i < L->nnames; i++)
         fl_free(L->names[i]);
     fl_free(L->names);

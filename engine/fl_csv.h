@@ -33,12 +33,12 @@
 #include "fl_column.h"
 
 typedef struct fl_csv_options {
-    char delimiter;                 /* 0 = detect */
-    int ntypes;                     /* declared types: */
-    const char *const *type_cols;   /*   column names */
-    const fl_type *types;           /*   and their types */
-    int nnulls;                     /* texts read as null; nnulls == 0 and */
-    const char *const *nulls;       /*   nulls == NULL: only the empty field */
+    char delimiter;               /* 0 = detect */
+    int ntypes;                   /* declared types: */
+    const char *const *type_cols; /*   column names */
+    const fl_type *types;         /*   and their types */
+    int nnulls;                   /* texts read as null; nnulls == 0 and */
+    const char *const *nulls;     /*   nulls == NULL: only the empty field */
     /* Called now and then with bytes read so far and the file size (may be
      * NULL). Runs on the loading thread. */
     void (*progress)(void *ud, uint64_t done, uint64_t total);
@@ -55,6 +55,12 @@ fl_status fl_csv_read(const char *path, const char *display_name,
  * the columnar cache, so that an entry written by another build, whose
  * inference may differ, is never used. */
 const char *fl_csv_build_id(void);
+
+/* Tests only: on (the default) lets the loader split lines that hold no
+ * quote itself; off sends every line through libcsv. Both give the same
+ * table or the same error; tests load inputs both ways to check that. Not
+ * thread-safe: set it before loading. */
+void fl_csv_set_fast_path(int on);
 
 /* Same from a memory buffer (tests, fuzzing). */
 fl_status fl_csv_read_buffer(const char *buf, size_t len, const char *name,
