@@ -235,7 +235,7 @@ static int parse_bool(const char *s, size_t len, int declared)
  * (zip, account number), not a quantity. Inference keeps such a column as
  * text, as DuckDB's does; declaring the column int or float reads it as a
  * number. "0", "0.5" and "-0.25" are numbers. */
-static int leading_zero(const char *s, size_t len)
+static inline int leading_zero(const char *s, size_t len)
 {
     size_t i = len > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
     return len >= i + 2 && s[i] == '0' && is_digit(s[i + 1]);
@@ -1058,36 +1058,170 @@ static int split_line(loader *L, int r, const char *line, const char *end)
     return nf == 1 && sn[0] == 0 ? 0 : nf; /* only spaces: a blank line */
 }
 
-/* Asks the memory for the memo slots that row r's short strings will look
- * up: a large memo (100k ids) misses the caches on most lookups, and a few
- * rows ahead the misses overlap instead of queueing. */
-static void prefetch_row(const loader *L, int r)
+/* Asks the memory for the memo slot that the text s[0..len) of string
+ * column c will look up. A large memo (100k ids) misses the caches on most
+ * lookups; asked for a few rows ahead, the misses overlap instead of
+ * queueing. */
+static inline void prefetch_memo(const loader *L, const csv_col *c,
+                                 const char *s, size_t len)
+{
+    if (c->type != FL_STRING || !c->memo.slots || len > MEMO_TEXT)
+        return;
+    uint64_t w0;
+    uint32_t w1;
+    text_words(L, s, len, &w0, &w1);
+    __builtin_prefetch(
+        &c->memo.slots[memo_hash(w0, w1) & (c->memo.nslots - 1)]);
+}
+
+/* The common case of fill_column for an int or float builder: from row r
+ * on, texts that parse as its type are written straight into the column,
+ * whose room for rows up to lim is reserved. Returns the row it stopped
+ * at: lim, or a text for add_value (a null, a leading zero, a text that
+ * demotes the column or does not fit). *row counts the rows written. */
+static int fill_numbers(const loader *L, csv_col *c, int j, int r, int lim,
+                        int64_t *row)
+{
+    const size_t stride = (size_t)L->nspans;
+    const char *const *ss = L->span_s + j;
+    const size_t *sn = L->span_n + j;
+    fl_column *col = c->col;
+    char *data = col->data;
+    int64_t n = col->length;
+    int is_int = c->type == FL_INT, check_zero = !c->declared && !L->nulls;
+    for (; r < lim; r++) {
+        if (L->batch_nf[r] == 0)
+            continue; /* a blank line */
+        const char *s = ss[r * stride];
+        size_t len = sn[r * stride];
+        if (len == 0 || L->nulls || (check_zero && leading_zero(s, len)))
+            break;
+        if (is_int) {
+            int64_t v;
+            if (parse_int(s, len, &v) <= 0)
+                break;
+            memcpy(data + (size_t)n * 8, &v, 8);
+        } else {
+            double v;
+            if (!parse_float(s, len, &v))
+                break;
+            memcpy(data + (size_t)n * 8, &v, 8);
+        }
+        n++;
+    }
+    *row += n - col->length;
+    col->length = n;
+    return r;
+}
+
+/* Pass 1 for column j over rows [0, *lim) of the batch, whose first line is
+ * line0 and whose first non-blank row is table row base: what on_field1
+ * does for each of its fields. On an error at row r, sets *lim = r (later
+ * columns stop before it) and returns it. */
+static fl_status fill_column(loader *L, int j, int *lim, int64_t base,
+                             int64_t line0)
+{
+    csv_col *c = &L->cols[j];
+    const size_t stride = (size_t)L->nspans;
+    const char *const *ss = L->span_s + j;
+    const size_t *sn = L->span_n + j;
+    int64_t row = base;
+    for (int r = 0; r < *lim && !c->reread; r++) {
+        if (c->col && (c->type == FL_INT || c->type == FL_FLOAT)) {
+            fl_status st =
+                fl_column_reserve(c->col, c->col->length + *lim - r, L->err);
+            if (st != FL_OK) {
+                *lim = r;
+                return st;
+            }
+            r = fill_numbers(L, c, j, r, *lim, &row);
+            if (r == *lim)
+                break;
+        }
+        if (L->batch_nf[r] == 0)
+            continue; /* a blank line */
+        int ahead = r + FAST_AHEAD;
+        if (ahead < *lim && L->batch_nf[ahead] != 0)
+            prefetch_memo(L, c, ss[ahead * stride], sn[ahead * stride]);
+        const char *s = ss[r * stride];
+        size_t len = sn[r * stride];
+        L->fj = j; /* for messages, and the row count for add_value */
+        L->fline = line0 + r;
+        L->nrows = row;
+        fl_status st;
+        if (is_null_text(L, s, len))
+            st = c->col ? fl_column_append_null(c->col, L->err) : FL_OK;
+        else
+            st = add_value(L, c, s, len);
+        if (st != FL_OK) {
+            *lim = r;
+            return st;
+        }
+        row++;
+    }
+    return FL_OK;
+}
+
+/* Pass 1 over rows [0, m) of the batch, all of them blank or as wide as the
+ * header, column by column: each column's texts go through one loop, which
+ * keeps its builder, memo and type switch hot. The table is the one the
+ * row-by-row callbacks give, and so is the error: the first in the file,
+ * since a column that fails at row r makes the later columns stop before r
+ * and an earlier failure found by them replaces it. */
+static void fill_batch(loader *L, int m)
+{
+    if (m == 0)
+        return;
+    int64_t base = L->nrows, line0 = L->line;
+    int lim = m;
+    fl_status first = FL_OK;
+    for (int j = 0; j < L->ncols; j++) {
+        fl_status st = fill_column(L, j, &lim, base, line0);
+        if (st != FL_OK)
+            first = st; /* earlier in the file than any before it */
+    }
+    if (first != FL_OK) {
+        L->status = first;
+        return;
+    }
+    int64_t rows = 0;
+    for (int r = 0; r < m; r++)
+        rows += L->batch_nf[r] != 0;
+    L->nrows = base + rows;
+    L->line = line0 + m;
+    L->row_line = L->line;
+    L->nfields = 0;
+}
+
+/* Hands row r of the batch to the callbacks, as libcsv would. */
+static void emit_row(loader *L, int r)
 {
     const char *const *ss = L->span_s + (size_t)r * L->nspans;
     const size_t *sn = L->span_n + (size_t)r * L->nspans;
-    int nf = L->batch_nf[r] < L->ncols ? L->batch_nf[r] : L->ncols;
-    for (int j = 0; j < nf; j++) {
-        const csv_col *c = &L->cols[j];
-        if (c->type != FL_STRING || !c->memo.slots || sn[j] > MEMO_TEXT ||
-            c->reread)
-            continue;
-        uint64_t w0;
-        uint32_t w1;
-        text_words(L, ss[j], sn[j], &w0, &w1);
-        uint32_t k = memo_hash(w0, w1) & (c->memo.nslots - 1);
-        __builtin_prefetch(&c->memo.slots[k]);
+    for (int j = 0; j < L->batch_nf[r]; j++) {
+        if (j < L->nspans)
+            L->on_field((void *)ss[j], sn[j], L);
+        else /* beyond the header's width: only counted */
+            L->on_field((void *)ss[0], 0, L);
     }
+    if (L->batch_cr[r])
+        L->on_row('\r', L);
+    L->on_row('\n', L);
+    L->line++;
 }
 
 /* Handles the complete lines at the start of s[0..n), which holds no quote,
  * up to the first line with a lone CR; returns the bytes used. Lines are
- * split FAST_BATCH at a time, then handed to the callbacks in order. */
+ * split FAST_BATCH at a time; in pass 1 a batch is filled column by column
+ * (fill_batch), except a row of the wrong width, which goes to the
+ * callbacks for its error; otherwise each row goes to the callbacks. */
 static size_t fast_lines(loader *L, const char *s, size_t n)
 {
+    int by_column = L->on_field == on_field1 && !L->in_header;
     size_t done = 0;
     while (done < n && L->status == FL_OK) {
         /* split a batch of lines */
-        int rows = 0, stop = 0;
+        int rows = 0, stop = 0, odd = 0;
         size_t at = done;
         while (rows < L->batch && at < n) {
             const char *line = s + at;
@@ -1105,29 +1239,30 @@ static size_t fast_lines(loader *L, const char *s, size_t n)
             at = (size_t)(nl - s) + 1;
             L->batch_next[rows] = at;
             rows++;
-        }
-        /* the callbacks, as libcsv would call them */
-        for (int r = 0; r < rows; r++) {
-            if (r + FAST_AHEAD < rows)
-                prefetch_row(L, r + FAST_AHEAD);
-            const char *const *ss = L->span_s + (size_t)r * L->nspans;
-            const size_t *sn = L->span_n + (size_t)r * L->nspans;
-            for (int j = 0; j < L->batch_nf[r]; j++) {
-                if (j < L->nspans)
-                    L->on_field((void *)ss[j], sn[j], L);
-                else /* beyond the header's width: only counted */
-                    L->on_field((void *)ss[0], 0, L);
+            if (by_column && nf != 0 && nf != L->ncols) {
+                odd = 1; /* the last row of this batch */
+                break;
             }
-            if (L->batch_cr[r])
-                L->on_row('\r', L);
-            L->on_row('\n', L);
-            L->line++;
-            done = L->batch_next[r];
+        }
+        if (by_column && L->nrows <= FL_MAX_ROWS - rows) {
+            int m = rows - odd;
+            fill_batch(L, m);
             if (L->status != FL_OK)
                 return done;
+            if (m > 0)
+                done = L->batch_next[m - 1];
+            if (odd) {
+                emit_row(L, m);
+                done = L->batch_next[m];
+            }
+        } else {
+            for (int r = 0; r < rows && L->status == FL_OK; r++) {
+                emit_row(L, r);
+                done = L->batch_next[r];
+            }
         }
-        if (stop || rows < L->batch)
-            break; /* a lone CR, or no complete line left */
+        if (stop || odd || rows < L->batch)
+            break; /* a lone CR, a row to report, or no complete line left */
     }
     return done;
 }

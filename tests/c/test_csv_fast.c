@@ -191,9 +191,9 @@ Test(csv_fast, random_rows_agree_with_libcsv)
 #define NEXT()                                                                 \
     (seed = seed * 6364136223846793005u + 1442695040888963407u,                \
      (uint32_t)(seed >> 32))
-    int loaded = 0;
+    int loaded = 0, declared_failed = 0;
     for (int i = 0; i < 3000; i++) {
-        int ncols = 1 + NEXT() % 4, nrows = NEXT() % 12;
+        int ncols = 1 + NEXT() % 4, nrows = NEXT() % 80;
         size_t len = 0;
         for (int j = 0; j < ncols; j++)
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%sc%d",
@@ -214,7 +214,19 @@ Test(csv_fast, random_rows_agree_with_libcsv)
                                         ends[NEXT() % 5]);
         }
         loaded += agree(buf, len, NULL);
+        /* declared types: errors in several columns of one batch must
+         * report the first in the file, as row by row */
+        static const char *const cols[] = {"c0", "c1"};
+        fl_type types[] = {FL_INT, FL_FLOAT};
+        fl_csv_options o;
+        memset(&o, 0, sizeof o);
+        o.ntypes = ncols >= 2 ? 2 : 1;
+        o.type_cols = cols;
+        o.types = types;
+        declared_failed += !agree(buf, len, &o);
     }
 #undef NEXT
     cr_assert_gt(loaded, 1000, "only %d of 3000 files loaded", loaded);
+    cr_assert_gt(declared_failed, 500, "only %d declared loads failed",
+                 declared_failed);
 }
