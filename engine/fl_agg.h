@@ -5,10 +5,11 @@
  * Layer: engine/, above fl_expr.
  *
  * Group ids: small dense keys (one string key: dictionary codes; one bool,
- * date or int key with a small range) index arrays directly; anything else
- * goes through one open-addressing hash table on the composed key. Nulls
- * form their own group. Output rows are sorted by the keys ascending, nulls
- * last, strings by code point.
+ * date or int key with a small range) index arrays directly; keys that fit
+ * in 63 bits together are sorted on that number when the groups are many;
+ * anything else goes through one open-addressing hash table on the composed
+ * key. Nulls form their own group. Output rows are sorted by the keys
+ * ascending, nulls last, strings by code point.
  *
  * Aggregates skip nulls; over no non-null value they give null (count: 0).
  * Result types: count/count_if/count_distinct -> int; sum of int -> int

@@ -1297,3 +1297,297 @@ Test(agg, two_threads_allocation_failures)
     fl_expr_unref(w);
     fl_table_unref(t);
 }
+
+/* Every allocation of fl_group_agg(t, keys...) failing in turn gives
+ * FL_ENOMEM, no output and no leak (after a warm-up call, as dictionaries
+ * build their code point ranks once). */
+static void agg_alloc_failures(const fl_table *t, const char *const *keys,
+                               int nkeys, const fl_agg_spec *a, int na)
+{
+    fl_table *o = NULL;
+    fl_error err;
+    cr_assert_eq(group(t, keys, nkeys, a, na, &o, &err), FL_OK, "%s", err.msg);
+    fl_table_unref(o);
+    fl_alloc_fail_after(0);
+    fl_status st = group(t, keys, nkeys, a, na, &o, &err);
+    long total = fl_alloc_fail_after(0);
+    cr_assert_eq(st, FL_OK, "%s", err.msg);
+    cr_assert_gt(total, 3);
+    fl_table_unref(o);
+    size_t before = fl_alloc_bytes();
+    for (long i = 1; i <= total; i++) {
+        o = NULL;
+        fl_alloc_fail_after(i);
+        st = group(t, keys, nkeys, a, na, &o, &err);
+        fl_alloc_fail_after(0);
+        cr_assert_eq(st, FL_ENOMEM, "allocation %ld of %ld", i, total);
+        cr_assert_null(o);
+        cr_assert_eq(fl_alloc_bytes(), before, "leak: allocation %ld", i);
+    }
+}
+
+/* ==== the direct path ========================================================
+ * One key with few slots and only count(), sum and mean (fl_agg.c,
+ * agg_direct) aggregate without group ids when the slots are at most
+ * rows / 16 + 1. The table: 64 rows r = 0..63,
+ *   k = (r % 4) - 2 (-2..1: 5 slots with the null one), null when r % 8 = 7
+ *   v = r (int), null when r % 16 = 0 (rows 0, 16, 32, 48: all k = -2)
+ *   f = r / 2 (float), null when r % 16 = 1 (rows 1, 17, 33, 49: k = -1)
+ *   w = 1 (int), null when r % 4 = 2 (every row of k = 0)
+ * With 64 rows, 5 slots <= 64/16 + 1: the direct path; with the first 63
+ * rows, 5 > 63/16 + 1: the group-id path. The answers, by hand:
+ *   k = -2: rows 0, 4, .., 60 (16): sum r = 4 (0 + .. + 15) = 480; v skips
+ *           0 + 16 + 32 + 48 = 96: sum 384 over 12, mean 32; f 240, mean 15
+ *   k = -1: rows 1, 5, .., 61 (16): sum r = 480 + 16 = 496 = sum v, mean 31;
+ *           f skips 1 + 17 + 33 + 49 = 100: (496 - 100) / 2 = 198 over 12,
+ *           mean 16.5
+ *   k =  0: rows 2, 6, .., 62 (16): sum r = 512, mean 32; f 256, mean 16;
+ *           w all null: sum and mean null
+ *   k =  1: rows 3, 11, .., 59 (8, r % 8 = 3): 8 * 3 + 8 (0 + .. + 7) = 248,
+ *           mean 31; f 124, mean 15.5
+ *   null:   rows 7, 15, .., 63 (8): 8 * 7 + 224 = 280, mean 35; f 140, mean
+ *           17.5; without row 63: 7 rows, 217, mean 31; f 108.5, mean 15.5 */
+static fl_table *direct_table(int n)
+{
+    int64_t k[64], v[64], w[64];
+    double f[64];
+    int kn[64], vn[64], fn[64], wn[64];
+    for (int r = 0; r < n; r++) {
+        k[r] = r % 4 - 2;
+        kn[r] = r % 8 == 7;
+        v[r] = r;
+        vn[r] = r % 16 == 0;
+        f[r] = r / 2.0;
+        fn[r] = r % 16 == 1;
+        w[r] = 1;
+        wn[r] = r % 4 == 2;
+    }
+    const char *names[] = {"k", "v", "f", "w"};
+    fl_column *cols[] = {tu_int_col(k, kn, n), tu_int_col(v, vn, n),
+                         tu_float_col(f, fn, n), tu_int_col(w, wn, n)};
+    return table(4, names, cols);
+}
+
+Test(agg, direct_path_nulls_negative_keys_boundary)
+{
+    fl_expr *v = fl_expr_col("v"), *f = fl_expr_col("f"), *w = fl_expr_col("w");
+    fl_agg_spec a[] = {
+        {"n", FL_AGG_COUNT_ALL, NULL, NULL, 0}, {"sv", FL_AGG_SUM, v, NULL, 0},
+        {"mv", FL_AGG_MEAN, v, NULL, 0},        {"sf", FL_AGG_SUM, f, NULL, 0},
+        {"mf", FL_AGG_MEAN, f, NULL, 0},        {"sw", FL_AGG_SUM, w, NULL, 0},
+        {"mw", FL_AGG_MEAN, w, NULL, 0},
+    };
+    const char *keys[] = {"k"};
+    for (int n = 64; n >= 63; n--) { /* direct path, then group-id path */
+        fl_table *t = direct_table(n);
+        fl_table *o = group_ok(t, keys, 1, a, 7);
+        int last = n == 64; /* row 63 is in the null group */
+        int64_t ek[] = {-2, -1, 0, 1};
+        int64_t en[] = {16, 16, 16, 8, last ? 8 : 7};
+        int64_t esv[] = {384, 496, 512, 248, last ? 280 : 217};
+        double emv[] = {32, 31, 32, 31, last ? 35 : 31};
+        double esf[] = {240, 198, 256, 124, last ? 140 : 108.5};
+        double emf[] = {15, 16.5, 16, 15.5, last ? 17.5 : 15.5};
+        int64_t esw[] = {16, 16, 0, 8, last ? 8 : 7};
+        cr_assert_eq(o->nrows, 5, "n = %d", n);
+        for (int g = 0; g < 5; g++) {
+            if (g < 4)
+                cr_assert_eq(int_at(o, "k", g), ek[g], "n = %d, group %d", n,
+                             g);
+            else
+                cr_assert(is_null(o, "k", g));
+            cr_assert_eq(int_at(o, "n", g), en[g], "n = %d, group %d", n, g);
+            cr_assert_eq(int_at(o, "sv", g), esv[g], "n = %d, group %d", n, g);
+            cr_assert_eq(float_at(o, "mv", g), emv[g]);
+            cr_assert_eq(float_at(o, "sf", g), esf[g]);
+            cr_assert_eq(float_at(o, "mf", g), emf[g]);
+            if (g == 2) {
+                cr_assert(is_null(o, "sw", g) && is_null(o, "mw", g));
+            } else {
+                cr_assert_eq(int_at(o, "sw", g), esw[g]);
+                cr_assert_eq(float_at(o, "mw", g), 1.0);
+            }
+        }
+        fl_table_unref(o);
+        agg_alloc_failures(t, keys, 1, a, 7);
+        fl_table_unref(t);
+    }
+    fl_expr_unref(v);
+    fl_expr_unref(f);
+    fl_expr_unref(w);
+}
+
+/* A running int sum that wraps on the direct path: it declines and the
+ * group-id path counts the wrap-arounds. 32 rows, k = r % 2; k = 0 has
+ * INT64_MAX, 1, -1 and zeros: the exact sum INT64_MAX fits; k = 1 has 1 in
+ * each of its 16 rows; 3 slots <= 32/16 + 1. */
+Test(agg, direct_path_int_sum_wraps)
+{
+    int64_t k[32], v[32] = {0};
+    for (int r = 0; r < 32; r++) {
+        k[r] = r % 2;
+        v[r] = r % 2;
+    }
+    v[0] = INT64_MAX;
+    v[2] = 1;
+    v[4] = -1;
+    const char *names[] = {"k", "v"};
+    fl_column *cols[] = {tu_int_col(k, NULL, 32), tu_int_col(v, NULL, 32)};
+    fl_table *t = table(2, names, cols);
+    fl_expr *e = fl_expr_col("v");
+    fl_agg_spec a[] = {{"s", FL_AGG_SUM, e, NULL, 0},
+                       {"m", FL_AGG_MEAN, e, NULL, 0}};
+    const char *keys[] = {"k"};
+    fl_table *o = group_ok(t, keys, 1, a, 2);
+    cr_assert_eq(o->nrows, 2);
+    cr_assert_eq(int_at(o, "s", 0), INT64_MAX);
+    cr_assert_eq(int_at(o, "s", 1), 16);
+    /* (2^63 - 1) / 16 as doubles: 2^63 / 2^4 = 2^59 */
+    cr_assert_eq(float_at(o, "m", 0), 576460752303423488.0);
+    cr_assert_eq(float_at(o, "m", 1), 1.0);
+    fl_table_unref(o);
+    fl_expr_unref(e);
+    fl_table_unref(t);
+}
+
+/* On two threads the direct path gives the group-id path's results to the
+ * last bit (same halves, same merge), also with empty slots (k's odd values)
+ * and the null key. The group-id path is forced by adding count(v), which
+ * the direct path does not do. */
+Test(agg, direct_path_equals_group_ids)
+{
+    fl_table *t = par_table();
+    fl_expr *v = fl_expr_col("v"), *f = fl_expr_col("f");
+    fl_agg_spec a[] = {
+        {"n", FL_AGG_COUNT_ALL, NULL, NULL, 0},
+        {"sv", FL_AGG_SUM, v, NULL, 0},
+        {"mv", FL_AGG_MEAN, v, NULL, 0},
+        {"sf", FL_AGG_SUM, f, NULL, 0},
+        {"mf", FL_AGG_MEAN, f, NULL, 0},
+        {"nv", FL_AGG_COUNT, v, NULL, 0},
+    };
+    const char *keys[][1] = {{"k"}, {"s"}};
+    int saved = fl_agg_par_min_rows;
+    for (int kk = 0; kk < 2; kk++)
+        for (int par = 0; par <= 1; par++) {
+            fl_agg_par_min_rows = par ? 1000 : PN + 1;
+            fl_table *od = group_ok(t, keys[kk], 1, a, 5);
+            fl_table *og = group_ok(t, keys[kk], 1, a, 6);
+            fl_agg_par_min_rows = saved;
+            cr_assert_eq(od->nrows, kk ? 3 : PK + 1);
+            cr_assert_eq(od->nrows, og->nrows);
+            for (int j = 0; j < 6; j++) {
+                const fl_column *x = od->cols[j], *y = og->cols[j];
+                cr_assert_eq(x->type, y->type);
+                for (int64_t g = 0; g < od->nrows; g++) {
+                    cr_assert_eq(fl_column_valid(x, g), fl_column_valid(y, g));
+                    if (!fl_column_valid(x, g))
+                        continue;
+                    if (x->type == FL_STRING)
+                        cr_assert_str_eq(tu_str_at(x, g), tu_str_at(y, g));
+                    else if (x->type == FL_FLOAT)
+                        cr_assert(FL_F64(x)[g] == FL_F64(y)[g],
+                                  "column %d group %lld: %.17g vs %.17g", j,
+                                  (long long)g, FL_F64(x)[g], FL_F64(y)[g]);
+                    else
+                        cr_assert_eq(FL_I64(x)[g], FL_I64(y)[g]);
+                }
+            }
+            fl_table_unref(od);
+            fl_table_unref(og);
+        }
+    fl_expr_unref(v);
+    fl_expr_unref(f);
+    fl_table_unref(t);
+}
+
+/* ==== the packed keys ========================================================
+ * Keys too wide for the dense path whose slots fit in 63 bits (fl_agg.c,
+ * plan_fields) are grouped by sorting their composed numbers when the
+ * groups are many (more than rows / 16), else by the hash table on those
+ * numbers; the key columns of the sorted path are decoded from the numbers.
+ * The 8 rows below (s string, b bool, d date, i int from -10^12 to 5 10^11)
+ * form 7 groups: sorted path. Repeated 16 times (128 rows, 7 < 128/16
+ * groups): hash path, every count and sum 16 times as large. Groups in key
+ * order (each key ascending, false before true, nulls after values):
+ *   a F 40100 -10^12 rows 1, 3: 2 + 8 = 10
+ *   a F 40100 5 10^11 row 7: 128
+ *   a F null  -10^12 row 5: 32
+ *   a null 100 0      row 4: 16
+ *   b T 100   5 10^11 row 0: 1
+ *   b T 100   null    row 6: 64
+ *   null T 100 5 10^11 row 2: 4 */
+Test(agg, packed_keys_sorted_and_hashed)
+{
+    const char *s8[] = {"b", "a", NULL, "a", "a", "a", "b", "a"};
+    int b8[] = {1, 0, 1, 0, 0, 0, 1, 0}, bn8[] = {0, 0, 0, 0, 1, 0, 0, 0};
+    int32_t d8[] = {100, 40100, 100, 40100, 100, 0, 100, 40100};
+    int dn8[] = {0, 0, 0, 0, 0, 1, 0, 0};
+    int64_t i8[] = {500000000000,
+                    -1000000000000,
+                    500000000000,
+                    -1000000000000,
+                    0,
+                    -1000000000000,
+                    0,
+                    500000000000};
+    int in8[] = {0, 0, 0, 0, 0, 0, 1, 0};
+    const char *es[] = {"a", "a", "a", "a", "b", "b", NULL};
+    int eb[] = {0, 0, 0, -1, 1, 1, 1}; /* -1: null */
+    int32_t ed[] = {40100, 40100, -1, 100, 100, 100, 100};
+    int64_t ei[] = {-1000000000000, 500000000000, -1000000000000, 0,
+                    500000000000,   -1,           500000000000};
+    int64_t en[] = {2, 1, 1, 1, 1, 1, 1}, esum[] = {10, 128, 32, 16, 1, 64, 4};
+    fl_expr *v = fl_expr_col("v");
+    fl_agg_spec a[] = {{"n", FL_AGG_COUNT_ALL, NULL, NULL, 0},
+                       {"sum", FL_AGG_SUM, v, NULL, 0}};
+    const char *keys[] = {"s", "b", "d", "i"};
+    for (int m = 1; m <= 16; m += 15) {
+        int n = 8 * m;
+        const char *sv[128];
+        int bv[128], bn[128], dn[128], in[128];
+        int32_t dv[128];
+        int64_t iv[128], vv[128];
+        for (int r = 0; r < n; r++) {
+            sv[r] = s8[r % 8];
+            bv[r] = b8[r % 8];
+            bn[r] = bn8[r % 8];
+            dv[r] = d8[r % 8];
+            dn[r] = dn8[r % 8];
+            iv[r] = i8[r % 8];
+            in[r] = in8[r % 8];
+            vv[r] = (int64_t)1 << (r % 8);
+        }
+        const char *names[] = {"s", "b", "d", "i", "v"};
+        fl_column *cols[] = {tu_str_col(sv, n), bool_col(bv, bn, n),
+                             date_col(dv, dn, n), tu_int_col(iv, in, n),
+                             tu_int_col(vv, NULL, n)};
+        fl_table *t = table(5, names, cols);
+        fl_table *o = group_ok(t, keys, 4, a, 2);
+        cr_assert_eq(o->nrows, 7, "m = %d", m);
+        for (int g = 0; g < 7; g++) {
+            if (es[g])
+                cr_assert_str_eq(str_at(o, "s", g), es[g], "m %d g %d", m, g);
+            else
+                cr_assert(is_null(o, "s", g));
+            if (eb[g] < 0)
+                cr_assert(is_null(o, "b", g));
+            else
+                cr_assert_eq(FL_U8(col(o, "b"))[g], eb[g], "m %d g %d", m, g);
+            if (ed[g] < 0)
+                cr_assert(is_null(o, "d", g));
+            else
+                cr_assert_eq(int_at(o, "d", g), ed[g], "m %d g %d", m, g);
+            if (ei[g] == -1)
+                cr_assert(is_null(o, "i", g));
+            else
+                cr_assert_eq(int_at(o, "i", g), ei[g], "m %d g %d", m, g);
+            cr_assert_eq(int_at(o, "n", g), m * en[g], "m %d g %d", m, g);
+            cr_assert_eq(int_at(o, "sum", g), m * esum[g], "m %d g %d", m, g);
+        }
+        fl_table_unref(o);
+        agg_alloc_failures(t, keys, 4, a, 2);
+        fl_table_unref(t);
+    }
+    fl_expr_unref(v);
+}
