@@ -258,6 +258,15 @@ fl_status fl_dict_intern(fl_dict *d, const char *s, size_t len, int32_t *code,
 {
     if (is_ascii(s, len))
         return fl_dict_intern_nfc(d, s, len, code, err);
+    /* Bytes equal to a string the dictionary holds are that string: valid
+     * and already NFC. So a repeated non-ASCII name ("Søren Østergaard")
+     * costs one lookup, not a normalization (and its allocations). */
+    uint32_t slot;
+    int32_t found = dict_lookup(d, s, len, hash_bytes(s, len), &slot);
+    if (found >= 0) {
+        *code = found;
+        return FL_OK;
+    }
     char *nfc;
     size_t n;
     fl_status st = fl_utf8_nfc(s, len, &nfc, &n, bad_at, err);
