@@ -1,7 +1,8 @@
 /*
  * fl_csv.c -- loading a CSV file into a table. libcsv splits fields and
- * undoes quoting; this file keeps line numbers, reads the header, infers
- * column types and fills the columns.
+ * undoes quoting (lines without quotes are split here, the same way); this
+ * file keeps line numbers, reads the header, infers column types and fills
+ * the columns.
  *
  * Layer: engine/, above fl_column (columns, dictionaries, UTF-8 + NFC) and
  * fl_time (ISO 8601). Reads files with open/read; never prints.
@@ -10,8 +11,12 @@
  *  - The input (a file, or a memory buffer) is taken CHUNK_SIZE bytes at a
  *    time, so peak memory is the columns plus one chunk plus libcsv's buffer
  *    for the field being read (capped at FIELD_MAX).
- *  - Each chunk is fed to libcsv one physical line at a time: libcsv reports
- *    no positions, so this is how the callbacks know their line. With
+ *  - Lines holding no quote (most lines of most exports) take the fast
+ *    path: the loader splits them itself, 32 at a time, exactly as libcsv
+ *    would (tests load inputs both ways), and in pass 1 fills each batch
+ *    column by column (fill_batch). See "the fast path" below.
+ *  - Every other line is fed to libcsv one physical line at a time: libcsv
+ *    reports no positions, so this is how the callbacks know their line. With
  *    CSV_REPALL_NL libcsv reports every unquoted line end, also those of
  *    blank lines, so a row starts on the line after the last report, and a
  *    report with no field before it is a blank line to skip.
@@ -996,10 +1001,14 @@ static int64_t estimate_rows(const char *s, size_t n, uint64_t total)
  * of libcsv's state machine: its fields are the texts between delimiters,
  * less the spaces and tabs around them, exactly what libcsv gives (checked
  * by tests/c/test_csv_fast.c and the fuzz target, which load every input
- * both ways). fast_lines splits such lines itself and calls the same
- * callbacks, which saves libcsv's per-byte work and its copy of each field.
- * It only runs between rows, where libcsv holds no partial field; a line
- * with a quote, a lone CR or no LF yet goes to libcsv as before. */
+ * both ways). fast_lines splits such lines itself, 16 bytes at a time
+ * (stop_mask), which saves libcsv's per-byte work and its copy of each
+ * field. In pass 1 a batch of lines is then filled column by column
+ * (fill_batch: one loop per column, numbers written straight into it, the
+ * string memo prefetched a few rows ahead); otherwise its rows go to the
+ * same callbacks libcsv calls. It only runs between rows, where libcsv
+ * holds no partial field; a line with a quote, a lone CR or no LF yet goes
+ * to libcsv as before. */
 
 /* libcsv's state between rows, ROW_NOT_BEGUN in libcsv.c (csv.h makes the
  * pstate field public, not the names of its values). */
