@@ -1508,8 +1508,9 @@ Test(agg, direct_path_equals_group_ids)
  * numbers; the key columns of the sorted path are decoded from the numbers.
  * The 8 rows below (s string, b bool, d date, i int from -10^12 to 5 10^11)
  * form 7 groups: sorted path. Repeated 16 times (128 rows, 7 < 128/16
- * groups): hash path, every count and sum 16 times as large. Groups in key
- * order (each key ascending, false before true, nulls after values):
+ * groups): hash path, every count and sum 16 times as large; the same for
+ * the key i alone (4 groups). Groups in key order (each key ascending,
+ * false before true, nulls after values):
  *   a F 40100 -10^12 rows 1, 3: 2 + 8 = 10
  *   a F 40100 5 10^11 row 7: 128
  *   a F null  -10^12 row 5: 32
@@ -1587,6 +1588,22 @@ Test(agg, packed_keys_sorted_and_hashed)
         }
         fl_table_unref(o);
         agg_alloc_failures(t, keys, 4, a, 2);
+        /* i alone (one wide key, the same two paths): -10^12 rows 1, 3, 5:
+         * 2 + 8 + 32 = 42; 0 row 4: 16; 5 10^11 rows 0, 2, 7: 1 + 4 + 128 =
+         * 133; null row 6: 64 */
+        int64_t ki[] = {-1000000000000, 0, 500000000000};
+        int64_t kn[] = {3, 1, 3, 1}, ks[] = {42, 16, 133, 64};
+        o = group_ok(t, keys + 3, 1, a, 2);
+        cr_assert_eq(o->nrows, 4, "m = %d", m);
+        for (int g = 0; g < 4; g++) {
+            if (g < 3)
+                cr_assert_eq(int_at(o, "i", g), ki[g], "m %d g %d", m, g);
+            else
+                cr_assert(is_null(o, "i", g));
+            cr_assert_eq(int_at(o, "n", g), m * kn[g], "m %d g %d", m, g);
+            cr_assert_eq(int_at(o, "sum", g), m * ks[g], "m %d g %d", m, g);
+        }
+        fl_table_unref(o);
         fl_table_unref(t);
     }
     fl_expr_unref(v);
