@@ -428,7 +428,8 @@ Test(agg, string_keys_by_code_point)
 Test(agg, dense_and_hash_int_keys_agree)
 {
     /* the same grouping with keys 1,2,3 (dense: value - min) and with the
-     * monotone relabelling 1 -> -5, 2 -> 1, 3 -> 10^12 (hash path) */
+     * monotone relabelling 1 -> -5, 2 -> 1, 3 -> 10^12 (too wide for the
+     * dense path: 4 groups of 8 rows are many, the sorted path) */
     int64_t small[] = {2, 1, 3, 2, 0, 1, 3, 0};
     int64_t sparse[] = {1, -5, 1000000000000, 1, 0, -5, 1000000000000, 0};
     int kn[] = {0, 0, 0, 0, 1, 0, 0, 1};
@@ -469,7 +470,7 @@ Test(agg, dense_and_hash_int_keys_agree)
 
 Test(agg, many_groups_hash_and_dense)
 {
-    /* 20000 rows; sparse key ((r % 5000) - 2500) * 10^9 (hash path, with
+    /* 20000 rows; sparse key ((r % 5000) - 2500) * 10^9 (sorted path, with
      * negative keys), dense key r % 5000. Group k (sorted) holds rows
      * k, k+5000, k+10000, k+15000: sum of r = 4k + 30000. */
     enum { N = 20000, G = 5000 };
@@ -977,9 +978,10 @@ Test(agg, allocation_failures)
 
 /* ==== the composed dense path and chunked corr ===========================
  * Several small-range keys take the composed dense path (fl_agg.c,
- * ids_dense_multi); a key with a wide range sends the same grouping through
- * the hash path. Both must give the groups in the same order (each key's
- * values ascending, its nulls after them) with the same sums. */
+ * plan_slots, ids_dense); a key with a wide range sends the same grouping
+ * through the sorted path (6 rows, 4 groups). Both must give the groups in the
+ * same order (each key's values ascending, its nulls after them) with the same
+ * sums. */
 Test(agg, two_keys_dense_and_hash_agree)
 {
     /* s: b a b a b null; d (dense) 2 1 null 1 2 2; w (wide): the monotone
@@ -1607,4 +1609,52 @@ Test(agg, packed_keys_sorted_and_hashed)
         fl_table_unref(t);
     }
     fl_expr_unref(v);
+}
+
+/* Keys that cannot be packed (a float) go through the hash table on the
+ * keys themselves, several of them with nulls in each:
+ *   r  f     s     v
+ *   0  1.5   b     1
+ *   1  -2    a     2
+ *   2  1.5   b     4
+ *   3  null  a     8
+ *   4  1.5   null  16
+ *   5  -2    a     32
+ * Groups in key order: (-2, a) rows 1, 5: 34; (1.5, b) rows 0, 2: 5;
+ * (1.5, null) row 4: 16; (null, a) row 3: 8. */
+Test(agg, float_and_string_keys_hash_path)
+{
+    double f[] = {1.5, -2, 1.5, 0, 1.5, -2};
+    int fn[] = {0, 0, 0, 1, 0, 0};
+    const char *sv[] = {"b", "a", "b", "a", NULL, "a"};
+    int64_t v[] = {1, 2, 4, 8, 16, 32};
+    const char *names[] = {"f", "s", "v"};
+    fl_column *cols[] = {tu_float_col(f, fn, 6), tu_str_col(sv, 6),
+                         tu_int_col(v, NULL, 6)};
+    fl_table *t = table(3, names, cols);
+    fl_expr *e = fl_expr_col("v");
+    fl_agg_spec a[] = {{"n", FL_AGG_COUNT_ALL, NULL, NULL, 0},
+                       {"sum", FL_AGG_SUM, e, NULL, 0}};
+    const char *keys[] = {"f", "s"};
+    fl_table *o = group_ok(t, keys, 2, a, 2);
+    double ef[] = {-2, 1.5, 1.5};
+    const char *es[] = {"a", "b", NULL, "a"};
+    int64_t en[] = {2, 2, 1, 1}, esum[] = {34, 5, 16, 8};
+    cr_assert_eq(o->nrows, 4);
+    for (int g = 0; g < 4; g++) {
+        if (g < 3)
+            cr_assert_eq(float_at(o, "f", g), ef[g], "group %d", g);
+        else
+            cr_assert(is_null(o, "f", g));
+        if (es[g])
+            cr_assert_str_eq(str_at(o, "s", g), es[g], "group %d", g);
+        else
+            cr_assert(is_null(o, "s", g));
+        cr_assert_eq(int_at(o, "n", g), en[g], "group %d", g);
+        cr_assert_eq(int_at(o, "sum", g), esum[g], "group %d", g);
+    }
+    fl_table_unref(o);
+    agg_alloc_failures(t, keys, 2, a, 2);
+    fl_expr_unref(e);
+    fl_table_unref(t);
 }
