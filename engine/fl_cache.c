@@ -13,23 +13,30 @@
  *                   u32 has-validity, i64 null count, i64 dictionary size,
  *                   and for a string column its dictionary: i32 lengths of
  *                   the strings in code order, then their bytes
+ *   padding       zeros up to a multiple of 8 bytes
  *   column data   per column: nrows values of the type's width, then the
- *                 validity bitmap ((nrows + 7) / 8 bytes) if it has one.
+ *                 validity bitmap ((nrows + 7) / 8 bytes) if it has one,
+ *                 each padded with zeros to a multiple of 8 bytes.
  *                 Values under nulls are written as zeros.
- * The whole file is header + meta + data exactly; any other size is a miss.
+ * The whole file is exactly that; any other size is a miss.
+ *
+ * A hit maps the file (private, copy-on-write) and the columns' values
+ * point into the mapping (fl_column's `mapping`): no copy, no fresh pages
+ * to zero; the kernel brings pages in from its page cache when a query
+ * first reads them. The 8-byte padding keeps every column aligned for its
+ * type. Validity bitmaps are copied out (they are small and get edited).
  */
 #include "fl_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2 /* 2: padded to 8 bytes, read by mapping */
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 #define CHECK_BYTES ((size_t)64 << 10) /* content check: each end */
 #define MAX_COLS 100000
@@ -302,13 +309,29 @@ static uint64_t header_checksum(const file_header *h)
 
 static const char MAGIC[8] = {'F', 'L', 'C', 'A', 'C', 'H', 'E', '\n'};
 
-/* Bytes of column data (values and bitmap) of one column; 0 on overflow. */
+static uint64_t pad8(uint64_t n)
+{
+    return (n + 7) & ~(uint64_t)7;
+}
+
+/* Bytes of one column's values and of its bitmap, each padded. */
+static uint64_t values_bytes(fl_type type, int64_t nrows)
+{
+    return pad8((uint64_t)nrows * fl_type_width(type));
+}
+static uint64_t bitmap_bytes(int64_t nrows)
+{
+    return pad8(((uint64_t)nrows + 7) / 8);
+}
 static uint64_t data_bytes(fl_type type, int64_t nrows, int has_validity)
 {
-    uint64_t n = (uint64_t)nrows * fl_type_width(type);
-    if (has_validity)
-        n += ((uint64_t)nrows + 7) / 8;
-    return n;
+    return values_bytes(type, nrows) + (has_validity ? bitmap_bytes(nrows) : 0);
+}
+
+/* Where the column data starts: after the header and meta, padded. */
+static uint64_t data_start(uint64_t meta_len)
+{
+    return pad8(sizeof(file_header) + meta_len);
 }
 
 /* ==== loading ============================================================= */
@@ -327,22 +350,6 @@ static int read_full(int fd, void *buf, size_t n)
         n -= (size_t)r;
     }
     return 0;
-}
-
-/* Faults in a large fresh buffer in one call before it is read into: most
- * of the time of reading a cache entry goes to the kernel faulting in the
- * columns' pages one by one. (Transparent huge pages were faster on an
- * idle machine, but their compaction stalls made a load after other big
- * processes take seconds.) Advice only: an older kernel ignores it. */
-static void prefault(void *p, size_t n)
-{
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-    uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-    if (n >= ((size_t)4 << 20) && e > a)
-        madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 }
 
 /* The values of a freshly read column (bitmap already read) are what a
@@ -372,13 +379,13 @@ static int values_ok(const fl_column *c)
     return 1;
 }
 
-/* Reads the bitmap of c (c->length rows) and checks its null count. */
-static int read_validity(int fd, fl_column *c, int64_t null_count, uint64_t off)
+/* Copies c's bitmap (c->length rows) from bits and checks its null count. */
+static int read_validity(fl_column *c, const uint8_t *bits, int64_t null_count)
 {
     size_t nb = ((size_t)c->length + 7) / 8;
-    if (!(c->validity = fl_malloc(nb ? nb : 1)) ||
-        pread_full(fd, c->validity, nb, off))
+    if (!(c->validity = fl_malloc(nb ? nb : 1)))
         return -1;
+    memcpy(c->validity, bits, nb);
     int64_t valid = 0, full = c->length / 8;
     for (int64_t i = 0; i < full; i++)
         valid += __builtin_popcount(c->validity[i]);
@@ -424,45 +431,12 @@ typedef struct col_desc {
     int has_validity;
     int64_t null_count;
     fl_dict *dict; /* FL_STRING */
-    uint64_t off;  /* where its data starts in the file */
-    int worker;    /* read by the main thread (0) or the helper (1) */
-    int ok;        /* read and checked */
 } col_desc;
 
-/* Reads column c's values (and bitmap) as described by d, and checks them.
- * Runs on either thread: it touches only c and the file. */
-static int read_one(int fd, fl_column *c, const col_desc *d)
-{
-    size_t n = (size_t)c->length * fl_type_width(c->type);
-    prefault(c->data, n);
-    return pread_full(fd, c->data, n, d->off) == 0 &&
-           (!d->has_validity ||
-            read_validity(fd, c, d->null_count, d->off + n) == 0) &&
-           values_ok(c);
-}
-
-/* The columns are read by two threads, each taking about half of the
- * bytes: copying from the page cache and faulting in fresh pages is most
- * of the time of a cache hit, and it parallelizes. */
-typedef struct col_reader {
-    int fd, ncols, which;
-    col_desc *cd;
-    fl_column **cols;
-} col_reader;
-
-static void *read_some(void *arg)
-{
-    col_reader *r = arg;
-    for (int j = 0; j < r->ncols; j++)
-        if (r->cd[j].worker == r->which)
-            r->cd[j].ok = read_one(r->fd, r->cols[j], &r->cd[j]);
-    return NULL;
-}
-
-/* Builds the table from an open cache file positioned after the meta
- * section; m is the meta section after the path and options. Returns 1 and
- * sets *out, or 0. */
-static int read_columns(int fd, const file_header *h, cursor *m, fl_table **out)
+/* Builds the table from the mapped cache file map, whose meta section after
+ * the path and options is m. Returns 1 and sets *out, or 0. */
+static int read_columns(fl_mapping *map, const file_header *h, cursor *m,
+                        fl_table **out)
 {
     int ncols = (int)h->ncols;
     col_desc *cd = fl_calloc((size_t)ncols, sizeof *cd);
@@ -492,35 +466,22 @@ static int read_columns(int fd, const file_header *h, cursor *m, fl_table **out)
         data_total += data_bytes(cd[j].type, h->nrows, cd[j].has_validity);
     }
     /* the data section must be exactly what the descriptions say */
-    ok = ok && m->pos == m->len &&
-         data_total == h->file_len - sizeof *h - h->meta_len;
-    uint64_t off = sizeof *h + h->meta_len, share[2] = {0, 0};
+    uint64_t off = data_start(h->meta_len);
+    ok = ok && m->pos == m->len && data_total == h->file_len - off;
     for (int j = 0; ok && j < ncols; j++) {
+        char *values = (char *)map->addr + off;
         fl_column *c = cols[j] =
-            fl_column_new(cd[j].type, h->nrows, cd[j].dict);
-        if (!c) {
+            fl_column_new_mapped(cd[j].type, h->nrows, cd[j].dict, map, values);
+        off += values_bytes(cd[j].type, h->nrows);
+        if (!c || (cd[j].has_validity &&
+                   read_validity(c, (const uint8_t *)map->addr + off,
+                                 cd[j].null_count) != 0)) {
             ok = 0;
             break;
         }
-        c->length = h->nrows;
-        uint64_t n = data_bytes(cd[j].type, h->nrows, cd[j].has_validity);
-        cd[j].off = off;
-        off += n;
-        cd[j].worker = share[1] < share[0]; /* the one with less so far */
-        share[cd[j].worker] += n;
-    }
-    if (ok) {
-        col_reader r[2] = {{fd, ncols, 0, cd, cols}, {fd, ncols, 1, cd, cols}};
-        pthread_t th;
-        int two = data_total >= ((uint64_t)16 << 20) &&
-                  pthread_create(&th, NULL, read_some, &r[1]) == 0;
-        read_some(&r[0]);
-        if (two)
-            pthread_join(th, NULL);
-        else
-            read_some(&r[1]);
-        for (int j = 0; j < ncols; j++)
-            ok = ok && cd[j].ok;
+        if (cd[j].has_validity)
+            off += bitmap_bytes(h->nrows);
+        ok = values_ok(c);
     }
     fl_error err;
     if (ok) { /* the table takes the columns, also on failure */
@@ -549,7 +510,7 @@ int fl_cache_load(const fl_cache_key *key, fl_table **out)
         return 0;
     file_header h;
     struct stat sb;
-    char *meta = NULL;
+    fl_mapping *map = NULL;
     int hit = 0;
     if (fstat(fd, &sb) != 0 || read_full(fd, &h, sizeof h) != 0)
         goto done;
@@ -557,7 +518,7 @@ int fl_cache_load(const fl_cache_key *key, fl_table **out)
         h.byte_order != BYTE_ORDER_MARK || h.header_hash != header_checksum(&h))
         goto done;
     if (h.file_len != (uint64_t)sb.st_size || h.meta_len > h.file_len ||
-        h.file_len - h.meta_len < sizeof h || h.ncols < 1 ||
+        data_start(h.meta_len) > h.file_len || h.ncols < 1 ||
         h.ncols > MAX_COLS || h.nrows < 0 || h.nrows > FL_MAX_ROWS)
         goto done;
     /* the key: stale entries stop here */
@@ -566,18 +527,25 @@ int fl_cache_load(const fl_cache_key *key, fl_table **out)
         h.content != key->content || h.path_len != strlen(key->path) ||
         h.opts_len != key->opts_len)
         goto done;
-    if (!(meta = fl_malloc(h.meta_len ? (size_t)h.meta_len : 1)) ||
-        read_full(fd, meta, (size_t)h.meta_len) != 0 ||
-        hash_more(HASH_SEED, meta, (size_t)h.meta_len) != h.meta_hash)
+    void *addr = mmap(NULL, (size_t)h.file_len, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE, fd, 0);
+    if (addr == MAP_FAILED)
+        goto done;
+    if (!(map = fl_mapping_new(addr, (size_t)h.file_len))) {
+        munmap(addr, (size_t)h.file_len);
+        goto done;
+    }
+    const char *meta = (const char *)addr + sizeof h;
+    if (hash_more(HASH_SEED, meta, (size_t)h.meta_len) != h.meta_hash)
         goto done;
     cursor m = {meta, (size_t)h.meta_len, 0, 0};
     const char *p = take(&m, h.path_len), *o = take(&m, h.opts_len);
     if (!p || !o || memcmp(p, key->path, h.path_len) != 0 ||
         memcmp(o, key->opts, h.opts_len) != 0)
         goto done;
-    hit = read_columns(fd, &h, &m, out);
+    hit = read_columns(map, &h, &m, out);
 done:
-    fl_free(meta);
+    fl_mapping_unref(map); /* the columns hold their own references */
     close(fd);
     return hit;
 }
@@ -707,7 +675,7 @@ int fl_cache_save(const fl_cache_key *key, int fd, const fl_table *t)
     h.nrows = t->nrows;
     h.ncols = t->ncols;
     h.meta_len = meta.len;
-    h.file_len = sizeof h + meta.len;
+    h.file_len = data_start(meta.len);
     for (int j = 0; j < t->ncols; j++) {
         const fl_column *c = t->cols[j];
         h.file_len +=
@@ -715,13 +683,20 @@ int fl_cache_save(const fl_cache_key *key, int fd, const fl_table *t)
     }
     h.meta_hash = hash_more(HASH_SEED, meta.p, meta.len);
     h.header_hash = header_checksum(&h);
-    int bad =
-        write_full(out, &h, sizeof h) || write_full(out, meta.p, meta.len);
+    static const char zeros[8];
+    uint64_t at = sizeof h + meta.len;
+    int bad = write_full(out, &h, sizeof h) ||
+              write_full(out, meta.p, meta.len) ||
+              write_full(out, zeros, (size_t)(pad8(at) - at));
     for (int j = 0; !bad && j < t->ncols; j++) {
         const fl_column *c = t->cols[j];
+        uint64_t nv = (uint64_t)t->nrows * fl_type_width(c->type),
+                 nb = ((uint64_t)t->nrows + 7) / 8;
         bad = write_values(out, c) ||
+              write_full(out, zeros, (size_t)(pad8(nv) - nv)) ||
               (c->validity && c->null_count > 0 &&
-               write_full(out, c->validity, ((size_t)t->nrows + 7) / 8));
+               (write_full(out, c->validity, (size_t)nb) ||
+                write_full(out, zeros, (size_t)(pad8(nb) - nb))));
     }
     bad |= close(out) != 0;
     out = -1;

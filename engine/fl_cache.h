@@ -33,6 +33,14 @@
  * Two runs at once: an entry is written to a temporary file in the same
  * folder and renamed over the old one, so a reader sees either the old or
  * the new complete file, never a partial one.
+ *
+ * A hit maps the entry instead of reading it: the columns' values stay in
+ * the kernel's page cache, shared and not copied (fl_column's `mapping`).
+ * Two consequences: --max-memory counts only what is copied out (bitmaps,
+ * dictionaries), not the mapped values; and an entry truncated in place by
+ * another program while a run uses it would crash that run (SIGBUS). This
+ * engine never truncates an entry: it replaces it by a rename, which
+ * leaves a mapped old entry intact.
  */
 #ifndef FL_CACHE_H
 #define FL_CACHE_H

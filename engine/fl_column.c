@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <utf8proc.h>
 
 /* ==== UTF-8 ============================================================= */
@@ -362,6 +363,44 @@ fl_column *fl_column_new(fl_type type, int64_t capacity, fl_dict *dict)
     return c;
 }
 
+fl_mapping *fl_mapping_new(void *addr, size_t len)
+{
+    fl_mapping *m = fl_malloc(sizeof *m);
+    if (m) {
+        m->refcount = 1;
+        m->addr = addr;
+        m->len = len;
+    }
+    return m;
+}
+
+void fl_mapping_ref(fl_mapping *m)
+{
+    m->refcount++;
+}
+
+void fl_mapping_unref(fl_mapping *m)
+{
+    if (!m || --m->refcount > 0)
+        return;
+    munmap(m->addr, m->len);
+    fl_free(m);
+}
+
+fl_column *fl_column_new_mapped(fl_type type, int64_t n, fl_dict *dict,
+                                fl_mapping *m, void *data)
+{
+    fl_column *c = fl_column_new(type, 1, dict);
+    if (!c)
+        return NULL;
+    fl_free(c->data);
+    c->data = data;
+    c->length = c->capacity = n;
+    c->mapping = m;
+    fl_mapping_ref(m);
+    return c;
+}
+
 void fl_column_ref(fl_column *c)
 {
     c->refcount++;
@@ -371,7 +410,10 @@ void fl_column_unref(fl_column *c)
 {
     if (!c || --c->refcount > 0)
         return;
-    fl_free(c->data);
+    if (c->mapping)
+        fl_mapping_unref(c->mapping);
+    else
+        fl_free(c->data);
     fl_free(c->validity);
     fl_dict_unref(c->dict);
     fl_free(c);
@@ -389,7 +431,17 @@ fl_status fl_column_reserve(fl_column *c, int64_t n, fl_error *err)
         cap = n;
     if (cap > FL_MAX_ROWS)
         cap = FL_MAX_ROWS;
-    void *d = fl_realloc(c->data, (size_t)cap * fl_type_width(c->type));
+    size_t w = fl_type_width(c->type);
+    void *d;
+    if (c->mapping) { /* the mapping cannot grow: copy the values out */
+        if ((d = fl_malloc((size_t)cap * w)) != NULL) {
+            memcpy(d, c->data, (size_t)c->length * w);
+            fl_mapping_unref(c->mapping);
+            c->mapping = NULL;
+        }
+    } else {
+        d = fl_realloc(c->data, (size_t)cap * w);
+    }
     if (!d)
         return fl_seterr(err, FL_ENOMEM, "out of memory");
     c->data = d;

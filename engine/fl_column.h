@@ -37,16 +37,16 @@ static inline int64_t fl_float_key(double d)
  * from 0 in order of first appearance. Strings are stored NUL-terminated. */
 typedef struct fl_dict {
     int refcount;
-    int32_t count;         /* number of distinct strings */
-    char *bytes;           /* all strings, each NUL-terminated */
+    int32_t count; /* number of distinct strings */
+    char *bytes;   /* all strings, each NUL-terminated */
     size_t bytes_len, bytes_cap;
-    int64_t *offsets;      /* count entries: start of string i in bytes */
-    int32_t *lens;         /* count entries: byte length of string i */
-    int32_t cap;           /* capacity of offsets/lens */
-    int32_t *slots;        /* open addressing table of codes, -1 = empty */
-    uint32_t nslots;       /* power of two */
-    int32_t *rank;         /* lazily built: rank[code] = position in byte order */
-    int32_t rank_count;    /* count at the time rank was built */
+    int64_t *offsets;   /* count entries: start of string i in bytes */
+    int32_t *lens;      /* count entries: byte length of string i */
+    int32_t cap;        /* capacity of offsets/lens */
+    int32_t *slots;     /* open addressing table of codes, -1 = empty */
+    uint32_t nslots;    /* power of two */
+    int32_t *rank;      /* lazily built: rank[code] = position in byte order */
+    int32_t rank_count; /* count at the time rank was built */
 } fl_dict;
 
 /* Returns a new empty dictionary (refcount 1) or NULL when out of memory. */
@@ -84,6 +84,23 @@ fl_status fl_utf8_nfc(const char *s, size_t len, char **out, size_t *out_len,
 /* Returns -1 if s is valid UTF-8, else the offset of the first bad byte. */
 long fl_utf8_check(const char *s, size_t len);
 
+/* ==== file mapping ==========================================================
+ * A private (copy-on-write) mapping of a whole file that column data may
+ * point into instead of owning it: the columnar cache (fl_cache.c) maps an
+ * entry and its columns use it in place, with no copy. Reference counted;
+ * unmapped when the last column using it is freed. */
+typedef struct fl_mapping {
+    int refcount;
+    void *addr;
+    size_t len;
+} fl_mapping;
+
+/* Takes over addr[0..len) (from mmap); NULL when out of memory (then the
+ * caller still owns the mapping). */
+fl_mapping *fl_mapping_new(void *addr, size_t len);
+void fl_mapping_ref(fl_mapping *m);
+void fl_mapping_unref(fl_mapping *m);
+
 /* ==== column ================================================================
  * One contiguous typed array plus a validity bitmap that exists only once a
  * null appears (NULL bitmap = all valid; bit i set = row i valid). */
@@ -91,15 +108,23 @@ typedef struct fl_column {
     int refcount;
     fl_type type;
     int64_t length, capacity;
-    void *data;           /* length values of fl_type_width(type) bytes */
-    uint8_t *validity;    /* NULL or capacity bits */
+    void *data;        /* length values of fl_type_width(type) bytes */
+    uint8_t *validity; /* NULL or capacity bits */
     int64_t null_count;
-    fl_dict *dict;        /* FL_STRING only: owns one reference */
+    fl_dict *dict;       /* FL_STRING only: owns one reference */
+    fl_mapping *mapping; /* NULL: data is owned (fl_malloc); else data
+                            points into this mapping (one reference); a
+                            column that grows copies its data out first */
 } fl_column;
 
 /* A new empty column with room for `capacity` values. For FL_STRING, dict is
  * the dictionary to use (a reference is taken) or NULL for a new one. */
 fl_column *fl_column_new(fl_type type, int64_t capacity, fl_dict *dict);
+/* A column of n values at data, which lies inside mapping m (a reference is
+ * taken) and is aligned for the type. For FL_STRING, dict as above (NULL:
+ * a new one). NULL when out of memory. */
+fl_column *fl_column_new_mapped(fl_type type, int64_t n, fl_dict *dict,
+                                fl_mapping *m, void *data);
 void fl_column_ref(fl_column *c);
 void fl_column_unref(fl_column *c);
 /* Grows capacity to at least n. */
@@ -143,14 +168,15 @@ fl_status fl_column_constant(const fl_value *v, int64_t n, fl_column **out,
 fl_status fl_column_cast(const fl_column *c, fl_type to, fl_column **out,
                          fl_error *err);
 
-/* ==== table =================================================================*/
+/* ==== table
+ * =================================================================*/
 typedef struct fl_table {
     int refcount;
     int ncols;
-    char **names;          /* ncols NUL-terminated names, owned */
-    fl_column **cols;      /* ncols columns, one reference each */
-    int64_t nrows;         /* rows of the table (== nsel when sel is set) */
-    int32_t *sel;          /* NULL, or nrows row ids into the columns */
+    char **names;     /* ncols NUL-terminated names, owned */
+    fl_column **cols; /* ncols columns, one reference each */
+    int64_t nrows;    /* rows of the table (== nsel when sel is set) */
+    int32_t *sel;     /* NULL, or nrows row ids into the columns */
 } fl_table;
 
 /* Row r of the table as an index into its columns. */

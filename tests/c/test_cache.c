@@ -308,13 +308,13 @@ static void flip_meta(const char *path)
 {
     flip_byte(path, 130); /* inside the path, at the start of the meta */
 }
-/* The name column is the last: its 4 int32 codes, then its bitmap (1 byte
- * for 4 rows) end the file. The code of row 2 ("José" = code 1) starts 9
- * bytes from the end; flipping bit 6 of its high byte makes it 0x40000001,
- * far outside the dictionary of 2. */
+/* The name column is the last: its 4 int32 codes (16 bytes), then its
+ * bitmap (1 byte for 4 rows, padded to 8) end the file. The code of row 2
+ * ("José" = code 1) starts 16 bytes from the end; flipping bit 6 of its
+ * high byte makes it 0x40000001, far outside the dictionary of 2. */
 static void bad_string_code(const char *path)
 {
-    flip_byte(path, file_size(path) - 9 + 3);
+    flip_byte(path, file_size(path) - 16 + 3);
 }
 static void append_garbage(const char *path)
 {
@@ -447,4 +447,27 @@ Test(cache, big_table_read_by_two_threads, .init = setup, .fini = teardown,
     cr_assert_str_eq(tu_str_at(cached->cols[2], 40), "k3");
     fl_table_unref(parsed);
     fl_table_unref(cached);
+}
+
+/* A hit's columns point into a mapping of the entry (no copy); the mapping
+ * outlives the entry's name (a later save renames another file over it),
+ * and a column that grows copies its values out first. */
+Test(cache, hit_columns_are_mapped, .init = setup, .fini = teardown)
+{
+    write_csv(CSV);
+    fl_table_unref(read_csv(NULL));
+    fl_table *t;
+    cr_assert_eq(cache_hit(NULL, &t), 1);
+    for (int j = 0; j < t->ncols; j++) {
+        cr_assert_not_null(t->cols[j]->mapping, "column %d", j);
+        cr_assert_eq((uintptr_t)t->cols[j]->data % 8, 0, "column %d", j);
+    }
+    cr_assert_eq(unlink(entry_file()), 0);
+    check_table(t); /* still readable */
+    fl_column *id = t->cols[0];
+    cr_assert_eq(fl_column_reserve(id, 1000, NULL), FL_OK);
+    cr_assert_null(id->mapping);
+    cr_assert_geq(id->capacity, 1000);
+    check_table(t); /* same values, now in owned memory */
+    fl_table_unref(t);
 }
