@@ -1095,29 +1095,17 @@ static fl_status group_cols(fl_column *const *kc, int nkeys, int64_t n,
     for (int i = 0; i < nkeys; i++)
         key_cols[i] = NULL;
 
-    fl_type ty = kc[0]->type;
-    int dense_done = 0;
-    if (nkeys == 1 && ty == FL_STRING &&
+    int grouped = 0, decoded = 0; /* decoded: the sorted path made key_cols */
+    if (nkeys == 1 && kc[0]->type == FL_STRING &&
         (int64_t)kc[0]->dict->count <= 4 * n + 4096) {
         const int32_t *rank = fl_dict_ranks(kc[0]->dict);
         dense_key k = {kc[0], 0, (int64_t)kc[0]->dict->count + 1, rank};
         st = rank ? ids_dense(&k, 1, k.nslots, n, gid, &ngroups, &rep, &sizes,
                               err)
                   : oom(err);
-        dense_done = 1;
-    } else if (nkeys == 1 && ty != FL_STRING && ty != FL_FLOAT) {
-        int64_t min;
-        uint64_t span;
-        int_range(kc[0], n, &min, &span);
-        if (span <= (uint64_t)(4 * n) && span <= (UINT64_C(1) << 24)) {
-            dense_key k = {kc[0], min, (int64_t)span + 2, NULL};
-            st =
-                ids_dense(&k, 1, k.nslots, n, gid, &ngroups, &rep, &sizes, err);
-            dense_done = 1;
-        }
+        grouped = 1;
     }
-    int decoded = 0; /* the sorted path made the key columns */
-    if (!dense_done) {
+    if (!grouped) {
         dense_key k[MAX_KEYS];
         int shift[MAX_KEYS];
         int64_t total, limit = 4 * n + 4096;
@@ -1127,7 +1115,7 @@ static fl_status group_cols(fl_column *const *kc, int nkeys, int64_t n,
         if (st == FL_OK && total > 0 && total <= limit) {
             st =
                 ids_dense(k, nkeys, total, n, gid, &ngroups, &rep, &sizes, err);
-            dense_done = 1;
+            grouped = 1;
         } else if (st == FL_OK && total > 0 && plan_fields(k, nkeys, shift)) {
             /* many groups: sorted path; few: hash path, on the composed
              * numbers for several keys (1e7 rows, two keys: 1e4 groups
@@ -1138,15 +1126,15 @@ static fl_status group_cols(fl_column *const *kc, int nkeys, int64_t n,
             if (st == FL_OK && many) {
                 st = ids_sorted(k, shift, nkeys, n, gid, &ngroups, &sizes,
                                 key_cols, err);
-                dense_done = decoded = 1;
+                grouped = decoded = 1;
             } else if (st == FL_OK && nkeys > 1) {
                 st = ids_packed_hash(k, shift, nkeys, n, gid, &ngroups, &rep,
                                      &sizes, err);
-                dense_done = 1;
+                grouped = 1;
             }
         }
     }
-    if (st == FL_OK && !dense_done)
+    if (st == FL_OK && !grouped)
         st = ids_hash(kc, nkeys, n, gid, &ngroups, &rep, &sizes, err);
     for (int i = 0; st == FL_OK && i < nkeys && !decoded; i++)
         st = fl_column_gather(kc[i], rep, ngroups, &key_cols[i], err);
