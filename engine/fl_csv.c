@@ -1187,7 +1187,10 @@ static fl_status fill_column(loader *L, int j, int *lim, int64_t base,
         const char *s = ss[r * stride];
         size_t len = sn[r * stride];
         L->fj = j; /* for messages, and the row count for add_value */
-        L->fline = line0 + r;
+        /* a row's first field is on row_line: after a lone CR that ended
+         * the last chunk, that is one more than the line (as libcsv has
+         * it: a lone CR ends a row, not a line) */
+        L->fline = j == 0 && r == 0 ? L->row_line : line0 + r;
         L->nrows = row;
         fl_status st;
         if (is_null_text(L, s, len))
