@@ -24,7 +24,9 @@
  * point into the mapping (fl_column's `mapping`): no copy, no fresh pages
  * to zero; the kernel brings pages in from its page cache when a query
  * first reads them. The 8-byte padding keeps every column aligned for its
- * type. Validity bitmaps are copied out (they are small and get edited).
+ * type. Validity bitmaps, string codes and bools are copied out: bitmaps
+ * are small and get edited, and codes and bools are checked before use,
+ * which only holds for a private copy (see owned_copy).
  */
 #include "fl_cache.h"
 
@@ -433,6 +435,28 @@ typedef struct col_desc {
     fl_dict *dict; /* FL_STRING */
 } col_desc;
 
+/* String codes and bools are checked before use (values_ok), so they must
+ * not change afterwards: another program writing into the entry would
+ * change the pages of a mapping this process never wrote to. Those columns
+ * are copied out of the mapping (values_ok reads them whole anyway); ints,
+ * floats, dates and timestamps, where any bits are a valid value, stay
+ * mapped. */
+static int owned_copy(fl_type type)
+{
+    return type == FL_STRING || type == FL_BOOL;
+}
+
+static fl_column *copied_column(fl_type type, int64_t n, fl_dict *dict,
+                                const void *values)
+{
+    fl_column *c = fl_column_new(type, n, dict);
+    if (c) {
+        memcpy(c->data, values, (size_t)n * fl_type_width(type));
+        c->length = n;
+    }
+    return c;
+}
+
 /* Builds the table from the mapped cache file map, whose meta section after
  * the path and options is m. Returns 1 and sets *out, or 0. */
 static int read_columns(fl_mapping *map, const file_header *h, cursor *m,
@@ -471,7 +495,10 @@ static int read_columns(fl_mapping *map, const file_header *h, cursor *m,
     for (int j = 0; ok && j < ncols; j++) {
         char *values = (char *)map->addr + off;
         fl_column *c = cols[j] =
-            fl_column_new_mapped(cd[j].type, h->nrows, cd[j].dict, map, values);
+            owned_copy(cd[j].type)
+                ? copied_column(cd[j].type, h->nrows, cd[j].dict, values)
+                : fl_column_new_mapped(cd[j].type, h->nrows, cd[j].dict, map,
+                                       values);
         off += values_bytes(cd[j].type, h->nrows);
         if (!c || (cd[j].has_validity &&
                    read_validity(c, (const uint8_t *)map->addr + off,

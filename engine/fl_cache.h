@@ -34,13 +34,15 @@
  * folder and renamed over the old one, so a reader sees either the old or
  * the new complete file, never a partial one.
  *
- * A hit maps the entry instead of reading it: the columns' values stay in
- * the kernel's page cache, shared and not copied (fl_column's `mapping`).
- * Two consequences: --max-memory counts only what is copied out (bitmaps,
- * dictionaries), not the mapped values; and an entry truncated in place by
- * another program while a run uses it would crash that run (SIGBUS). This
- * engine never truncates an entry: it replaces it by a rename, which
- * leaves a mapped old entry intact.
+ * A hit maps the entry instead of reading it: the values of int, float,
+ * date and timestamp columns stay in the kernel's page cache, shared and
+ * not copied (fl_column's `mapping`); string codes, bools and bitmaps are
+ * copied, since they are checked before use. Two consequences:
+ * --max-memory does not count the mapped values; and an entry truncated in
+ * place by another program while a run uses it would crash that run
+ * (SIGBUS), one written into in place would change its numbers. This engine
+ * never does either: it replaces an entry by a rename, which leaves a
+ * mapped old entry intact.
  */
 #ifndef FL_CACHE_H
 #define FL_CACHE_H
