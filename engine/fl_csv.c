@@ -1058,11 +1058,13 @@ static inline unsigned stop_mask(const loader *L, const char *b, size_t avail,
     return m;
 }
 
-/* Splits the line [line, end) into the spans of row r of the batch,
- * trimmed. *end is the line's LF, or the CR of its CRLF. Returns the number
- * of fields (0 for a blank line), or -1 when the line holds another CR,
- * which ends a row for libcsv. */
-static int split_line(loader *L, int r, const char *line, const char *end)
+/* Splits the line that starts at `line` into the spans of row r of the
+ * batch, trimmed, up to its LF, which must come before lim. Returns the
+ * number of fields (0 for a blank line) with *nl at the LF and *cr set
+ * when a CR precedes it; -1 when the line holds another CR, which ends a
+ * row for libcsv; -2 when lim comes first (no complete line). */
+static int split_line(loader *L, int r, const char *line, const char *lim,
+                      const char **nl, int *cr)
 {
     const char delim = L->delim;
     const char **ss = L->span_s + (size_t)r * L->nspans;
@@ -1070,18 +1072,31 @@ static int split_line(loader *L, int r, const char *line, const char *end)
     int nf = 0, spaces = 0;
     const char *f = line;
     for (const char *b = line;; b += 16) {
+        if (b >= lim)
+            return -2;
         unsigned m = stop_mask(L, b, (size_t)(L->chunk_hi - b), &spaces);
-        for (; m; m &= m - 1) { /* each stop, in order; *end is one */
+        for (; m; m &= m - 1) { /* each stop, in order */
             const char *p = b + __builtin_ctz(m);
-            if (*p == '\r' && p != end)
-                return -1;
+            if (p >= lim)
+                return -2;
+            int end = *p == '\n';
+            if (*p == '\r') {
+                if (p + 1 >= lim)
+                    return -2; /* CRLF or a lone CR: not known yet */
+                if (p[1] != '\n')
+                    return -1;
+                end = 1;
+            }
             if (nf < L->nspans) { /* a delimiter, or the line end */
                 ss[nf] = f;
                 sn[nf] = (size_t)(p - f);
             }
             nf++;
-            if (p == end)
+            if (end) {
+                *cr = *p == '\r';
+                *nl = p + *cr;
                 goto split;
+            }
             f = p + 1;
         }
     }
@@ -1268,18 +1283,17 @@ static size_t fast_lines(loader *L, const char *s, size_t n)
         int rows = 0, stop = 0, odd = 0;
         size_t at = done;
         while (rows < L->batch && at < n) {
-            const char *line = s + at;
-            const char *nl = memchr(line, '\n', n - at);
-            if (!nl)
-                break;
-            const char *end = nl > line && nl[-1] == '\r' ? nl - 1 : nl;
-            int nf = split_line(L, rows, line, end);
+            const char *nl = NULL;
+            int cr = 0;
+            int nf = split_line(L, rows, s + at, s + n, &nl, &cr);
+            if (nf == -2)
+                break; /* no complete line left */
             if (nf < 0) {
                 stop = 1; /* a lone CR: libcsv takes that line */
                 break;
             }
             L->batch_nf[rows] = nf;
-            L->batch_cr[rows] = end != nl;
+            L->batch_cr[rows] = (char)cr;
             at = (size_t)(nl - s) + 1;
             L->batch_next[rows] = at;
             rows++;
