@@ -155,6 +155,32 @@ static int parse_float(const char *s, size_t len, double *v)
         neg = s[i] == '-';
         i++;
     }
+    /* The common text first (an amount, "83.649829"): digits and one dot,
+     * at most 19 digits, no exponent. Every digit goes into m (19 digits
+     * fit in uint64), and the result is the fast path's below. */
+    if (len - i <= 20) {
+        uint64_t m = 0;
+        int ndigits = 0, frac = 0, dot = 0;
+        size_t j = i;
+        for (; j < len; j++) {
+            unsigned d = (unsigned)(unsigned char)s[j] - '0';
+            if (d <= 9) {
+                m = m * 10 + d;
+                ndigits++;
+                frac += dot;
+            } else if (s[j] == '.' && !dot) {
+                dot = 1;
+            } else {
+                break;
+            }
+        }
+        if (j == len && ndigits > 0 && ndigits <= 19 &&
+            m <= (UINT64_C(1) << 53)) {
+            double d = frac ? (double)m / pow10_exact[frac] : (double)m;
+            *v = neg ? -d : d;
+            return 1;
+        }
+    }
     uint64_t m = 0;
     int sig = 0, ndigits = 0, exp10 = 0, exact = 1;
     for (; i < len && is_digit(s[i]); i++, ndigits++) {

@@ -294,6 +294,48 @@ Test(csv, float_texts)
     fl_table_unref(t);
 }
 
+/* Random decimal texts (1 to 25 digits, a dot anywhere or none, a sign,
+ * now and then an exponent) read as a declared float column: each value
+ * must be strtod's, the correctly rounded double. */
+Test(csv, random_decimal_texts_round_like_strtod)
+{
+    enum { N = 20000 };
+    static char csv[N * 40];
+    static char text[N][40];
+    size_t len = (size_t)sprintf(csv, "v\n");
+    uint64_t seed = 42;
+#define NEXT()                                                                 \
+    (seed = seed * 6364136223846793005u + 1442695040888963407u,                \
+     (unsigned)(seed >> 33))
+    for (int k = 0; k < N; k++) {
+        char *t = text[k];
+        int n = 0, digits = 1 + (int)(NEXT() % 25), dot = (int)(NEXT() % 30);
+        if (NEXT() % 4 == 0)
+            t[n++] = NEXT() % 2 ? '-' : '+';
+        for (int d = 0; d < digits; d++) {
+            if (d == dot)
+                t[n++] = '.';
+            t[n++] = (char)('0' + NEXT() % 10);
+        }
+        if (NEXT() % 10 == 0)
+            n += sprintf(t + n, "e%d", (int)(NEXT() % 60) - 30);
+        t[n] = 0;
+        len += (size_t)sprintf(csv + len, "%s\n", t);
+    }
+#undef NEXT
+    static const char *const cols[] = {"v"};
+    fl_type types[] = {FL_FLOAT};
+    fl_csv_options o = {0};
+    o.ntypes = 1;
+    o.type_cols = cols;
+    o.types = types;
+    fl_table *tb = load_n(csv, len, &o);
+    fl_column *v = col(tb, "v", FL_FLOAT);
+    for (int k = 0; k < N; k++)
+        cr_assert_eq(FL_F64(v)[k], strtod(text[k], NULL), "%s", text[k]);
+    fl_table_unref(tb);
+}
+
 Test(csv, leading_zeros_stay_text_when_mixed)
 {
     fl_table *t = load("code\n007\nabc\n12\n", NULL);
