@@ -30,6 +30,7 @@
  */
 #include "fl_cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -37,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_VERSION 2 /* 2: padded to 8 bytes, read by mapping */
@@ -688,6 +690,26 @@ static int make_dirs(const char *dir)
     return rc;
 }
 
+/* Removes the temporary files (".tmp-*") older than an hour from the cache
+ * folder: what a run killed while saving leaves behind. A save in progress
+ * is younger than that (saving takes seconds). Errors are ignored. */
+static void remove_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat sb;
+        if (strncmp(e->d_name, ".tmp-", 5) == 0 &&
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(sb.st_mode) && now - sb.st_mtime > 3600)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 static void build_meta(bytes *b, const fl_cache_key *key, const fl_table *t)
 {
     put(b, key->path, strlen(key->path));
@@ -723,6 +745,7 @@ int fl_cache_save(const fl_cache_key *key, int fd, const fl_table *t)
             return -1;
     if (make_dirs(cache_dir) != 0)
         return -1;
+    remove_stale_tmp(cache_dir);
     bytes meta = {0};
     build_meta(&meta, key, t);
     char *final = entry_path(key);

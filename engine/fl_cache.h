@@ -32,7 +32,9 @@
  *
  * Two runs at once: an entry is written to a temporary file in the same
  * folder and renamed over the old one, so a reader sees either the old or
- * the new complete file, never a partial one.
+ * the new complete file, never a partial one. A run killed while saving
+ * leaves its temporary file (".tmp-*"); a later save removes those older
+ * than an hour.
  *
  * A hit maps the entry instead of reading it: the values of int, float,
  * date and timestamp columns stay in the kernel's page cache, shared and

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "fl_cache.h"
@@ -472,4 +473,34 @@ Test(cache, hit_columns_are_mapped, .init = setup, .fini = teardown)
     cr_assert_geq(id->capacity, 1000);
     check_table(t); /* same values, now in owned memory */
     fl_table_unref(t);
+}
+
+/* A run killed while saving leaves a ".tmp-*" file; the next save removes
+ * those older than an hour and leaves a younger one (a save in progress)
+ * and other files alone. */
+Test(cache, stale_temporary_files_removed, .init = setup, .fini = teardown)
+{
+    write_csv(CSV);
+    fl_table_unref(read_csv(NULL)); /* creates the folder */
+    char old_tmp[160], new_tmp[160], other[160];
+    snprintf(old_tmp, sizeof old_tmp, "%s/.tmp-old123", cache);
+    snprintf(new_tmp, sizeof new_tmp, "%s/.tmp-new456", cache);
+    snprintf(other, sizeof other, "%s/notes.txt", cache);
+    const char *files[] = {old_tmp, new_tmp, other};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(files[i], "w");
+        cr_assert_not_null(f);
+        fclose(f);
+    }
+    struct timeval two_hours_ago[2];
+    gettimeofday(&two_hours_ago[0], NULL);
+    two_hours_ago[0].tv_sec -= 7200;
+    two_hours_ago[1] = two_hours_ago[0];
+    cr_assert_eq(utimes(old_tmp, two_hours_ago), 0);
+    cr_assert_eq(utimes(other, two_hours_ago), 0);
+    write_csv("id\n1\n2\n"); /* another file: parsed and saved */
+    fl_table_unref(read_csv(NULL));
+    cr_assert_neq(access(old_tmp, F_OK), 0, "the stale one is removed");
+    cr_assert_eq(access(new_tmp, F_OK), 0, "a recent one stays");
+    cr_assert_eq(access(other, F_OK), 0, "other files stay");
 }
