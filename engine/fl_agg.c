@@ -46,7 +46,6 @@
 #include "fl_agg.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +65,9 @@ static fl_status oom(fl_error *err)
  * split and the merge order never vary, so the same input always gives the
  * same output; integer results, counts, min/max and top-n are exactly the
  * one-thread ones, float sums may differ from them in the last bits (the
- * additions are grouped differently). When the thread cannot be started the
- * calling thread runs both halves, one after the other: same result. */
+ * additions are grouped differently). fl_par2 (fl_core.h) runs the halves;
+ * the functions it runs here allocate nothing (everything is allocated
+ * before), so a failed allocation never depends on thread timing. */
 
 int fl_agg_par_min_rows = 1 << 20;
 
@@ -77,32 +77,6 @@ static int par_ok(int64_t nrows, int64_t ngroups)
 {
     return nrows >= fl_agg_par_min_rows && nrows >= 2 &&
            ngroups <= nrows / 16 + 1;
-}
-
-typedef struct par_job {
-    void (*fn)(void *);
-    void *arg;
-} par_job;
-
-static void *par_main(void *p)
-{
-    par_job *j = p;
-    j->fn(j->arg);
-    return NULL;
-}
-
-/* fn(a0) on this thread and fn(a1) on a helper thread, both done on return.
- * fn must not allocate (everything is allocated before). */
-static void par2(void (*fn)(void *), void *a0, void *a1)
-{
-    pthread_t th;
-    par_job j = {fn, a1};
-    int started = pthread_create(&th, NULL, par_main, &j) == 0;
-    fn(a0);
-    if (started)
-        pthread_join(th, NULL);
-    else
-        fn(a1);
 }
 
 /* ==== keys as integers ======================================================
@@ -274,7 +248,7 @@ static fl_status finish_dense(int32_t *gid, int64_t n, int32_t *cnt,
         renumber_part h[2] = {{gid, cnt, 0, n}, {gid, cnt, n / 2, n}};
         if (par_ok(n, 0)) {
             h[0].r1 = n / 2;
-            par2(renumber_range, &h[0], &h[1]);
+            fl_par2(renumber_range, &h[0], &h[1]);
         } else {
             renumber_range(&h[0]);
         }
@@ -348,7 +322,7 @@ static void int_range(const fl_column *c, int64_t n, int64_t *min,
         /* no need to look: the range is at most 2 (h[0] says 0..1) */
     } else if (par_ok(n, 0)) {
         h[0].r1 = n / 2;
-        par2(range_range, &h[0], &h[1]);
+        fl_par2(range_range, &h[0], &h[1]);
         h[0].lo = h[1].lo < h[0].lo ? h[1].lo : h[0].lo;
         h[0].hi = h[1].hi > h[0].hi ? h[1].hi : h[0].hi;
     } else {
@@ -729,7 +703,7 @@ static fl_status ids_dense(const dense_key *k, int nkeys, int64_t total,
                        {k, nkeys, n / 2, n, gid, cnt2}};
     if (par) {
         h[0].r1 = n / 2;
-        par2(slots_range, &h[0], &h[1]);
+        fl_par2(slots_range, &h[0], &h[1]);
         for (int64_t s = 0; s < total; s++)
             cnt[s] += cnt2[s];
         fl_free(cnt2);
@@ -952,7 +926,7 @@ static void pack_all(const dense_key *k, const int *shift, int nkeys, int64_t n,
                       {k, shift, nkeys, n / 2, n, key + n / 2}};
     if (par_ok(n, 0)) {
         h[0].r1 = n / 2;
-        par2(pack_range, &h[0], &h[1]);
+        fl_par2(pack_range, &h[0], &h[1]);
     } else {
         pack_range(&h[0]);
     }
@@ -1413,7 +1387,7 @@ static int sum_into(agg_ctx *x, const fl_column *c, void *s, fl_status *st,
         *st = oom(err);
         return 0;
     }
-    par2(sum_range, &h[0], &h[1]);
+    fl_par2(sum_range, &h[0], &h[1]);
     int ovf = h[0].ovf | h[1].ovf;
     if (c->type == FL_INT) {
         int64_t *a = s;
@@ -1991,7 +1965,7 @@ static fl_status agg_corr(agg_ctx *x, const fl_column *ca, const fl_column *cb,
         if (!acc2) {
             corr_range(&h[0]);
         } else {
-            par2(corr_range, &h[0], &h[1]);
+            fl_par2(corr_range, &h[0], &h[1]);
             for (int64_t i = 0; i < ng; i++) {
                 corr_acc *e = &acc[i];
                 const corr_acc *f = &acc2[i];
@@ -2378,7 +2352,7 @@ static fl_status agg_direct(const fl_table *t, fl_column *kc,
     }
     if (par) {
         h[0].r1 = n / 2;
-        par2(direct_range, &h[0], &h[1]);
+        fl_par2(direct_range, &h[0], &h[1]);
         direct_merge(h, nslots);
     } else {
         direct_range(&h[0]);
@@ -2501,6 +2475,22 @@ static int top_before(const top_item *a, const top_item *b)
     return a->row < b->row;
 }
 
+/* Inserts it into buf, which holds the m (<= n) best items so far in
+ * order, keeping the n best; returns how many buf holds now. */
+static inline int64_t top_insert(top_item *buf, int64_t m, int64_t n,
+                                 top_item it)
+{
+    if (m == n && !top_before(&it, &buf[m - 1]))
+        return m;
+    int64_t i = m < n ? m++ : m - 1;
+    while (i > 0 && top_before(&it, &buf[i - 1])) {
+        buf[i] = buf[i - 1];
+        i--;
+    }
+    buf[i] = it;
+    return m;
+}
+
 static int top_cmp(const void *pa, const void *pb)
 {
     const top_item *a = pa, *b = pb;
@@ -2581,17 +2571,8 @@ static void top_range(void *p)
             int64_t r = r0 + j;
             int32_t g = h->gid[r];
             top_item it = {h->key[j], (int32_t)r, !fl_column_valid(h->c, r)};
-            top_item *buf = h->items + (int64_t)g * n;
-            int64_t m = h->fill[g];
-            if (m == n && !top_before(&it, &buf[m - 1]))
-                continue;
-            int64_t i = m < n ? m++ : m - 1;
-            while (i > 0 && top_before(&it, &buf[i - 1])) {
-                buf[i] = buf[i - 1];
-                i--;
-            }
-            buf[i] = it;
-            h->fill[g] = (int32_t)m;
+            h->fill[g] = (int32_t)top_insert(h->items + (int64_t)g * n,
+                                             h->fill[g], n, it);
         }
     }
 }
@@ -2621,7 +2602,7 @@ static fl_status top_small(const fl_column *c, const int32_t *gid,
     if (st == FL_OK) {
         if (par) {
             h[0].r1 = nrows / 2;
-            par2(top_range, &h[0], &h[1]);
+            fl_par2(top_range, &h[0], &h[1]);
         } else {
             top_range(&h[0]);
         }
@@ -2729,14 +2710,7 @@ fl_status fl_group_top(const fl_table *t, fl_expr *const *keys,
             for (int64_t k = 0; k < size; k++) {
                 int32_t r = gr[k];
                 top_item it = {key[r], r, !fl_column_valid(c, r)};
-                if (m == n && !top_before(&it, &items[m - 1]))
-                    continue;
-                int64_t j = m < n ? m++ : m - 1;
-                while (j > 0 && top_before(&it, &items[j - 1])) {
-                    items[j] = items[j - 1];
-                    j--;
-                }
-                items[j] = it;
+                m = top_insert(items, m, n, it);
             }
         }
         for (int64_t k = 0; k < m; k++)

@@ -33,7 +33,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,22 +340,6 @@ static uint64_t data_start(uint64_t meta_len)
 
 /* ==== loading ============================================================= */
 
-static int read_full(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    while (n > 0) {
-        size_t want = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
-        ssize_t r = read(fd, p, want);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 /* The values of a freshly read column (bitmap already read) are what a
  * load can produce. */
 static int values_ok(const fl_column *c)
@@ -474,7 +457,7 @@ typedef struct copy_job {
     int ncols, which, ok;
 } copy_job;
 
-static void *copy_some(void *arg)
+static void copy_some(void *arg)
 {
     copy_job *job = arg;
     for (int j = 0, k = 0; j < job->ncols; j++) {
@@ -486,7 +469,6 @@ static void *copy_some(void *arg)
         memcpy(c->data, job->src[j], size);
         job->ok = job->ok && values_ok(c);
     }
-    return NULL;
 }
 
 /* Builds the table from the mapped cache file map, whose meta section after
@@ -548,14 +530,12 @@ static int read_columns(fl_mapping *map, const file_header *h, cursor *m,
     }
     if (ok) { /* the copied columns: filled and checked on two threads */
         copy_job jobs[2] = {{cols, src, ncols, 0, 1}, {cols, src, ncols, 1, 1}};
-        pthread_t th;
-        int two = h->nrows >= ((int64_t)1 << 20) &&
-                  pthread_create(&th, NULL, copy_some, &jobs[1]) == 0;
-        copy_some(&jobs[0]);
-        if (two)
-            pthread_join(th, NULL);
-        else
+        if (h->nrows >= ((int64_t)1 << 20)) {
+            fl_par2(copy_some, &jobs[0], &jobs[1]);
+        } else { /* too small to be worth a thread */
+            copy_some(&jobs[0]);
             copy_some(&jobs[1]);
+        }
         ok = jobs[0].ok && jobs[1].ok;
     }
     fl_free(src);
@@ -588,7 +568,7 @@ int fl_cache_load(const fl_cache_key *key, fl_table **out)
     struct stat sb;
     fl_mapping *map = NULL;
     int hit = 0;
-    if (fstat(fd, &sb) != 0 || read_full(fd, &h, sizeof h) != 0)
+    if (fstat(fd, &sb) != 0 || pread_full(fd, &h, sizeof h, 0) != 0)
         goto done;
     if (memcmp(h.magic, MAGIC, 8) != 0 || h.version != CACHE_VERSION ||
         h.byte_order != BYTE_ORDER_MARK || h.header_hash != header_checksum(&h))

@@ -5,6 +5,7 @@
 #include "fl_core.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +189,30 @@ size_t fl_type_width(fl_type t)
     default:
         return 0;
     }
+}
+
+/* ---- two threads --------------------------------------------------------- */
+
+typedef struct par_job {
+    void (*fn)(void *);
+    void *arg;
+} par_job;
+
+static void *par_main(void *p)
+{
+    par_job *j = p;
+    j->fn(j->arg);
+    return NULL;
+}
+
+void fl_par2(void (*fn)(void *), void *a0, void *a1)
+{
+    pthread_t th;
+    par_job j = {fn, a1};
+    int started = pthread_create(&th, NULL, par_main, &j) == 0;
+    fn(a0);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fn(a1);
 }

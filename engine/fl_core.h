@@ -64,6 +64,14 @@ int fl_alloc_account(long long delta);
 /* Non-zero once an allocation was refused because of the limit. */
 int fl_alloc_limit_hit(void);
 
+/* ---- two threads ---------------------------------------------------------
+ * Runs fn(a0) on the calling thread and fn(a1) on a helper thread; both are
+ * done on return. When the helper cannot be started, the calling thread
+ * runs fn(a1) after fn(a0): the same result. fn(a0) and fn(a1) run at the
+ * same time, so each may touch only what its argument owns; the allocator
+ * above is thread-safe. */
+void fl_par2(void (*fn)(void *), void *a0, void *a1);
+
 /* ---- value types -------------------------------------------------------- */
 typedef enum {
     FL_BOOL = 0,  /* uint8_t, 0 or 1 */

@@ -58,7 +58,6 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,8 +86,9 @@
  * better on the G1 load.) */
 #define FAST_BATCH 32
 #define FAST_SPANS 8192
-/* The bytes the fast path's split_line stops at. */
-enum { BYTE_DELIM = 1, BYTE_LF, BYTE_CR, BYTE_SPACE };
+/* Bytes as stop_mask sees them without SSE2: a field may end there (the
+ * delimiter, CR, LF), or a space or tab to trim. */
+enum { BYTE_STOP = 1, BYTE_SPACE };
 
 const char *fl_csv_build_id(void)
 {
@@ -509,9 +509,8 @@ static fl_status finish_header(loader *L)
     L->batch = batch;
     memset(L->byte_class, 0, sizeof L->byte_class);
     L->byte_class[' '] = L->byte_class['\t'] = BYTE_SPACE;
-    L->byte_class['\n'] = BYTE_LF;
-    L->byte_class['\r'] = BYTE_CR;
-    L->byte_class[(unsigned char)L->delim] = BYTE_DELIM;
+    L->byte_class['\n'] = L->byte_class['\r'] = BYTE_STOP;
+    L->byte_class[(unsigned char)L->delim] = BYTE_STOP;
     const fl_csv_options *o = L->opts;
     for (int t = 0; o && t < o->ntypes; t++) {
         char *want;
@@ -608,9 +607,10 @@ static inline void text_words(const loader *L, const char *s, size_t len,
                               uint64_t *w0, uint32_t *w1)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uintptr_t at = (uintptr_t)s; /* s may lie in either buffer */
     if ((s == (const char *)L->parser.entry_buf &&
          L->parser.entry_size >= 16) ||
-        (s >= L->chunk_lo && L->chunk_hi - s >= 12)) {
+        (at >= (uintptr_t)L->chunk_lo && (uintptr_t)L->chunk_hi - at >= 12)) {
         memcpy(w0, s, 8);
         memcpy(w1, s + 8, 4);
         if (len < 8) {
@@ -1140,13 +1140,13 @@ split:;
 }
 
 /* Asks the memory for the memo slot that the text s[0..len) of string
- * column c will look up. A large memo (100k ids) misses the caches on most
- * lookups; asked for before the batch is filled, the misses overlap
- * instead of queueing. */
+ * column c (with a memo) will look up. A large memo (100k ids) misses the
+ * caches on most lookups; asked for before the batch is filled, the misses
+ * overlap instead of queueing. */
 static inline void prefetch_memo(const loader *L, const csv_col *c,
                                  const char *s, size_t len)
 {
-    if (c->type != FL_STRING || !c->memo.slots || len > MEMO_TEXT)
+    if (len > MEMO_TEXT)
         return;
     uint64_t w0;
     uint32_t w1;
@@ -1169,13 +1169,13 @@ static int fill_numbers(const loader *L, csv_col *c, int j, int r, int lim,
     fl_column *col = c->col;
     char *data = col->data;
     int64_t n = col->length;
-    int is_int = c->type == FL_INT, check_zero = !c->declared && !L->nulls;
+    int is_int = c->type == FL_INT, check_zero = !c->declared;
     for (; r < lim; r++) {
         if (L->batch_nf[r] == 0)
             continue; /* a blank line */
         const char *s = ss[r * stride];
         size_t len = sn[r * stride];
-        if (len == 0 || L->nulls || (check_zero && leading_zero(s, len)))
+        if (is_null_text(L, s, len) || (check_zero && leading_zero(s, len)))
             break;
         if (is_int) {
             int64_t v;
@@ -1624,11 +1624,10 @@ typedef struct half {
     fl_status st;
 } half;
 
-static void *second_half_main(void *arg)
+static void run_half(void *arg)
 {
     half *h = arg;
     h->st = run_pass(&h->L, 1);
-    return NULL;
 }
 
 /* Appends b's rows (nb of them; b may be NULL: all null) to a, which holds
@@ -1721,24 +1720,22 @@ static fl_status join_column(csv_col *a, int64_t na, csv_col *b, int64_t nb,
     return st;
 }
 
-/* Joins columns j0, j0 + step, ... of the second half b into the first, a
- * (step 0 means 2: the two threads take every other column). */
+/* Joins every other column of the second half b into the first, a, from
+ * column j0 on (fl_par2 runs j0 = 0 and j0 = 1 at once). */
 typedef struct join_job {
     loader *a, *b;
-    int j0, step, ok;
+    int j0, ok;
     fl_status st;
     fl_error err;
 } join_job;
 
-static void *join_main(void *arg)
+static void join_every_other(void *arg)
 {
     join_job *job = arg;
-    int step = job->step ? job->step : 2;
     for (int j = job->j0; job->ok && job->st == FL_OK && j < job->a->ncols;
-         j += step)
+         j += 2)
         job->st = join_column(&job->a->cols[j], job->a->nrows, &job->b->cols[j],
                               job->b->nrows, &job->ok, &job->err);
-    return NULL;
 }
 
 /* Tries the two-halves load of the open file fd (size bytes). Returns 1
@@ -1790,12 +1787,9 @@ static int load_halves(const char *name, int fd, uint64_t size,
     h[1].L.gap_to = split;
     h[1].L.end = size;
     h[1].L.total = header_end + (size - split);
-    pthread_t th;
-    if (s0 == FL_OK && s1 == FL_OK &&
-        pthread_create(&th, NULL, second_half_main, &h[1]) == 0) {
+    if (s0 == FL_OK && s1 == FL_OK) {
         ran = 1;
-        h[0].st = run_pass(&h[0].L, 1);
-        pthread_join(th, NULL);
+        fl_par2(run_half, &h[0], &h[1]);
     }
     loader *a = &h[0].L, *b = &h[1].L;
     ok = ran && h[0].st == FL_OK && h[1].st == FL_OK && !a->in_header &&
@@ -1807,13 +1801,7 @@ static int load_halves(const char *name, int fd, uint64_t size,
     if (ok) { /* the columns are independent: join them on both threads */
         join_job jobs[2] = {{.a = a, .b = b, .j0 = 0, .ok = 1},
                             {.a = a, .b = b, .j0 = 1, .ok = 1}};
-        if (pthread_create(&th, NULL, join_main, &jobs[1]) == 0) {
-            join_main(&jobs[0]);
-            pthread_join(th, NULL);
-        } else {
-            jobs[0].step = 1; /* all of them here */
-            join_main(&jobs[0]);
-        }
+        fl_par2(join_every_other, &jobs[0], &jobs[1]);
         for (int i = 0; i < 2; i++) {
             ok = ok && jobs[i].ok;
             if (res == FL_OK && jobs[i].st != FL_OK) {
